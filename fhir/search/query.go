@@ -1,0 +1,179 @@
+package search
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/nimsproject/nims/fhir"
+)
+
+// ParamType is the FHIR search parameter type.
+type ParamType uint8
+
+const (
+	TypeToken ParamType = iota
+	TypeString
+	TypeDate
+	TypeReference
+	TypeNumber
+	TypeQuantity
+	TypeURI
+	TypeComposite
+	TypeSpecial
+)
+
+// Param is one supported search parameter of one resource type.
+type Param struct {
+	Name    string
+	Type    ParamType
+	Extract func(obj map[string]any) []Entry
+}
+
+// Entry is one index entry of a resource: the values a parameter finds in it. Token
+// entries use System and Code.
+type Entry struct {
+	Param  string
+	System string
+	Code   string
+}
+
+// Query is a parsed search: all Clauses must hold (AND).
+type Query struct {
+	Type    string
+	Clauses []Clause
+}
+
+// Clause is one parameter occurrence; any of its Values may match (OR).
+type Clause struct {
+	Param  *Param
+	Values []Token
+}
+
+// Token is a parsed token value: system|code, |code (no system), code (any system),
+// system| (any code in system).
+type Token struct {
+	System    string
+	Code      string
+	AnySystem bool // "code": the system does not matter
+	AnyCode   bool // "system|": the code does not matter
+}
+
+// String renders the query in canonical form, e.g. for a self link.
+func (q *Query) String() string {
+	var parts []string
+	for _, c := range q.Clauses {
+		var vs []string
+		for _, v := range c.Values {
+			vs = append(vs, v.String())
+		}
+		parts = append(parts, url.QueryEscape(c.Param.Name)+"="+url.QueryEscape(strings.Join(vs, ",")))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "&")
+}
+
+func (t Token) String() string {
+	switch {
+	case t.AnySystem:
+		return escape(t.Code)
+	case t.AnyCode:
+		return escape(t.System) + "|"
+	default:
+		return escape(t.System) + "|" + escape(t.Code)
+	}
+}
+
+func escape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `,`, `\,`, `|`, `\|`, `$`, `\$`)
+	return r.Replace(s)
+}
+
+// ParseCriteria parses the query part of a conditional interaction (If-None-Exist, a
+// conditional update or delete URL) for resource type typ. Every parameter must be known:
+// a condition that silently ignored a parameter would match the wrong resource.
+func ParseCriteria(typ, raw string) (*Query, error) {
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the search criteria are not a valid query string")
+	}
+	if len(vals) == 0 {
+		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "conditional interactions need at least one search parameter")
+	}
+	q := &Query{Type: typ}
+	names := make([]string, 0, len(vals))
+	for n := range vals {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := Lookup(typ, name)
+		if p == nil {
+			return nil, fhir.Errorf(fhir.KindInvalid, "not-supported", "", "search parameter %q is not supported for %s in conditional interactions", name, typ)
+		}
+		for _, v := range vals[name] {
+			c := Clause{Param: p}
+			for _, part := range splitUnescaped(v, ',') {
+				tok, err := parseToken(p, part)
+				if err != nil {
+					return nil, err
+				}
+				c.Values = append(c.Values, tok)
+			}
+			q.Clauses = append(q.Clauses, c)
+		}
+	}
+	return q, nil
+}
+
+func parseToken(p *Param, s string) (Token, error) {
+	if s == "" {
+		return Token{}, fhir.Errorf(fhir.KindInvalid, "invalid", "", "search parameter %q has an empty value", p.Name)
+	}
+	parts := splitUnescaped(s, '|')
+	switch len(parts) {
+	case 1:
+		return Token{Code: unescape(parts[0]), AnySystem: true}, nil
+	case 2:
+		t := Token{System: unescape(parts[0]), Code: unescape(parts[1])}
+		if t.Code == "" {
+			if t.System == "" {
+				return Token{}, fhir.Errorf(fhir.KindInvalid, "invalid", "", "search parameter %q has an empty value", p.Name)
+			}
+			t.AnyCode = true
+		}
+		return t, nil
+	}
+	return Token{}, fhir.Errorf(fhir.KindInvalid, "invalid", "", "search parameter %q: a token has at most one unescaped '|'", p.Name)
+}
+
+// splitUnescaped splits s at sep, except where sep is preceded by a backslash.
+func splitUnescaped(s string, sep byte) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' {
+			i++
+			continue
+		}
+		if s[i] == sep {
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}

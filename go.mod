@@ -1,0 +1,3 @@
+module github.com/nimsproject/nims
+
+go 1.26.8

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/nimsproject/nims/fhir/search"
+)
+
+// Record is one version of one resource.
+type Record struct {
+	Type        string
+	ID          string
+	Version     int64
+	LastUpdated time.Time // truncated to the millisecond, UTC
+	Deleted     bool      // a deletion marker; JSON is nil
+	JSON        []byte    // the stamped resource (id and meta set by the store)
+	Seq         int64     // position in the store's change log (see Changes)
+}
+
+// OpKind says what an Op does.
+type OpKind uint8
+
+const (
+	OpCreate OpKind = iota + 1
+	OpUpdate
+	OpDelete
+)
+
+// UniqueKey is a business key the new version claims, e.g.
+// "Patient|https://fhir.nhs.uk/Id/nhs-number|9000000009". While any live resource holds a
+// key, no other resource may claim it. Diagnostics is what the client is told on a clash.
+type UniqueKey struct {
+	Key         string
+	Diagnostics string
+}
+
+// Op is one write. The store applies it atomically: the condition, the uniqueness checks,
+// the new version, its index entries, its change-log entry and the idempotency record are
+// written in one transaction or not at all.
+type Op struct {
+	Kind OpKind
+	Type string
+	// ID: for OpCreate, the id to assign (the caller generates it); for OpUpdate and
+	// OpDelete, the target. With Condition set, ID is used only if the update creates.
+	ID string
+	// JSON is the compact resource for OpCreate and OpUpdate; the store sets id and meta.
+	JSON []byte
+	// Entries are the search index entries extracted from JSON.
+	Entries []search.Entry
+	// Unique are the business keys the new version claims.
+	Unique []UniqueKey
+	// IfMatch, when positive, is the version the current resource must have.
+	IfMatch int64
+	// IfNoneExist, for OpCreate: when a live resource matches, nothing is written and the
+	// result is that resource with Outcome Existing. More than one match fails.
+	IfNoneExist *search.Query
+	// Condition, for OpUpdate and OpDelete: the target is the one live resource that
+	// matches instead of ID.
+	Condition *search.Query
+	// RequestKey, when set, makes the op idempotent: if an op with the same key was
+	// applied before, nothing is written and its first Result is returned with Replayed.
+	RequestKey string
+}
+
+// Outcome says what an applied Op did.
+type Outcome uint8
+
+const (
+	Created  Outcome = iota + 1 // a new resource (or a re-creation after delete)
+	Updated                     // a new version of an existing resource
+	Deleted                     // a deletion marker was written
+	Existing                    // conditional create matched; nothing was written
+	NoOp                        // delete of an absent or already deleted resource
+)
+
+// Result is what Apply did. Record is the version written, or for Existing the match;
+// for NoOp it is the zero Record, or the deletion marker when the resource was deleted.
+type Result struct {
+	Outcome  Outcome
+	Record   Record
+	Replayed bool
+}
+
+// HistoryQuery selects versions: of one resource (Type and ID), of a type (Type), or of
+// the whole system (neither).
+type HistoryQuery struct {
+	Type   string
+	ID     string
+	Since  time.Time // only versions last updated at or after Since; zero means all
+	Count  int       // page size, > 0
+	Cursor string    // from a previous page's Next; empty for the first page
+}
+
+// HistoryPage is one page of history, newest first. Next is empty on the last page.
+// Pages stay consistent while writes continue: a version is never shown twice or skipped.
+type HistoryPage struct {
+	Records []Record
+	Next    string
+}
+
+// Store is a NIMS database. Every method returns *fhir.Error values; the kinds each can
+// return are listed. Any method may also return KindInternal or KindUnavailable.
+type Store interface {
+	// Apply performs one write atomically.
+	//   OpCreate: Created, or Existing when IfNoneExist matched one resource.
+	//   OpUpdate: Updated, or Created when the id (or condition) found no live resource.
+	//   OpDelete: Deleted, or NoOp when the resource is absent or already deleted.
+	// Errors: KindPreconditionFailed (IfMatch differs; a condition matched several),
+	// KindUnprocessable with issue code "duplicate" (a unique key is held by another live
+	// resource), KindConflict (OpCreate with an id already in use), KindNotFound (IfMatch
+	// on a resource that does not exist).
+	Apply(ctx context.Context, op Op) (Result, error)
+
+	// Read returns the current version. KindNotFound if the resource never existed;
+	// KindGone if its current version is a deletion (the marker is returned too).
+	Read(ctx context.Context, typ, id string) (Record, error)
+
+	// VRead returns one version. KindNotFound if it does not exist; KindGone (with the
+	// marker) when that version is a deletion.
+	VRead(ctx context.Context, typ, id string, version int64) (Record, error)
+
+	// History returns versions newest first. KindInvalid for a cursor it did not issue.
+	History(ctx context.Context, q HistoryQuery) (HistoryPage, error)
+
+	// Search returns up to limit live resources matching q, in id order.
+	Search(ctx context.Context, q *search.Query, limit int) ([]Record, error)
+
+	// Changes returns the change log after position seq, oldest first, at most limit
+	// entries: every create, update and delete in commit order (an outbox for feeds and
+	// subscriptions).
+	Changes(ctx context.Context, afterSeq int64, limit int) ([]Record, error)
+
+	// Ping reports whether the store can serve requests.
+	Ping(ctx context.Context) error
+
+	// Close waits for writes in flight and releases the store.
+	Close() error
+}

@@ -177,3 +177,12 @@ func unescape(s string) string {
 	}
 	return b.String()
 }
+
+var paramTypeNames = [...]string{"token", "string", "date", "reference", "number", "quantity", "uri", "composite", "special"}
+
+func (t ParamType) String() string {
+	if int(t) < len(paramTypeNames) {
+		return paramTypeNames[t]
+	}
+	return "special"
+}

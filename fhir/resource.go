@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
 	"strconv"
 	"time"
 )
@@ -16,7 +15,9 @@ const MaxDepth = 100
 // Resource is a FHIR resource as a client sent it. JSON is the compact form of the
 // client's bytes, members in the order received, numbers exactly as written: this is
 // what is stored and served back. Object is the same document decoded (numbers as
-// json.Number) for validation and index extraction; it is never encoded back.
+// json.Number) for validation and index extraction; it is never encoded back. The strings
+// in Object, Type and ID share one copy of the body: code that keeps one of them after the
+// request should strings.Clone it rather than pin the whole body.
 type Resource struct {
 	Type   string
 	ID     string
@@ -25,17 +26,13 @@ type Resource struct {
 }
 
 // Decode reads one JSON object that is a FHIR resource. It rejects what the JSON
-// grammar allows but FHIR JSON does not: duplicate member names, a missing or non-string
-// resourceType, trailing data, excessive nesting. Errors are KindInvalid.
+// grammar allows but FHIR JSON does not: bytes that are not UTF-8, duplicate member names,
+// a missing or non-string resourceType, trailing data, excessive nesting. Errors are
+// KindInvalid.
 func Decode(body []byte) (*Resource, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	v, err := decodeValue(dec, 0, "")
+	v, js, err := parseJSON(body)
 	if err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, Errorf(KindInvalid, "structure", "", "the body has data after the JSON resource")
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -45,67 +42,11 @@ func Decode(body []byte) (*Resource, error) {
 	if !ok || rt == "" {
 		return nil, Errorf(KindInvalid, "structure", "resourceType", "the resource has no resourceType")
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, body); err != nil {
-		return nil, Errorf(KindInvalid, "structure", "", "the body is not valid JSON")
-	}
-	r := &Resource{Type: rt, JSON: buf.Bytes(), Object: obj}
+	r := &Resource{Type: rt, JSON: js, Object: obj}
 	if id, ok := obj["id"].(string); ok {
 		r.ID = id
 	}
 	return r, nil
-}
-
-func decodeValue(dec *json.Decoder, depth int, path string) (any, error) {
-	if depth > MaxDepth {
-		return nil, Errorf(KindInvalid, "structure", "", "the resource is nested more than %d levels deep", MaxDepth)
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, jsonSyntax(err)
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			obj := map[string]any{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, jsonSyntax(err)
-				}
-				key, _ := kt.(string)
-				if _, dup := obj[key]; dup {
-					return nil, Errorf(KindInvalid, "structure", joinPath(path, key), "member %q appears more than once", key)
-				}
-				v, err := decodeValue(dec, depth+1, joinPath(path, key))
-				if err != nil {
-					return nil, err
-				}
-				obj[key] = v
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, jsonSyntax(err)
-			}
-			return obj, nil
-		case '[':
-			arr := []any{}
-			for i := 0; dec.More(); i++ {
-				v, err := decodeValue(dec, depth+1, path+"["+strconv.Itoa(i)+"]")
-				if err != nil {
-					return nil, err
-				}
-				arr = append(arr, v)
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, jsonSyntax(err)
-			}
-			return arr, nil
-		}
-		return nil, Errorf(KindInvalid, "structure", "", "the body is not valid JSON")
-	default:
-		return t, nil
-	}
 }
 
 func joinPath(path, key string) string {
@@ -113,17 +54,6 @@ func joinPath(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func jsonSyntax(err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return Errorf(KindInvalid, "structure", "", "the body is not valid JSON (at byte %d)", se.Offset)
-	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return Errorf(KindInvalid, "structure", "", "the body ends before the JSON is complete")
-	}
-	return Errorf(KindInvalid, "structure", "", "the body is not valid JSON")
 }
 
 // FormatInstant renders t as a FHIR instant, UTC, millisecond precision. Stores truncate

@@ -110,6 +110,12 @@ type Store interface {
 	// KindUnprocessable with issue code "duplicate" (a unique key is held by another live
 	// resource), KindConflict (OpCreate with an id already in use), KindNotFound (IfMatch
 	// on a resource that does not exist).
+	// An id is in use while any version of it exists, a deletion included: only an update
+	// re-creates a deleted resource, continuing its version numbers. IfMatch is compared
+	// with the latest version, a deletion marker included. A conditional update that
+	// matches nothing creates the resource with ID, or fails with KindConflict when ID
+	// names a live resource (which therefore does not match). When ctx ends before the op
+	// is started nothing is written, and the error wraps ctx.Err().
 	Apply(ctx context.Context, op Op) (Result, error)
 
 	// Read returns the current version. KindNotFound if the resource never existed;
@@ -120,15 +126,17 @@ type Store interface {
 	// marker) when that version is a deletion.
 	VRead(ctx context.Context, typ, id string, version int64) (Record, error)
 
-	// History returns versions newest first. KindInvalid for a cursor it did not issue.
+	// History returns versions newest first. KindInvalid for a cursor it did not issue
+	// (for this query) or a Count below 1.
 	History(ctx context.Context, q HistoryQuery) (HistoryPage, error)
 
-	// Search returns up to limit live resources matching q, in id order.
+	// Search returns up to limit live resources matching q, in id order (none when
+	// limit < 1).
 	Search(ctx context.Context, q *search.Query, limit int) ([]Record, error)
 
 	// Changes returns the change log after position seq, oldest first, at most limit
 	// entries: every create, update and delete in commit order (an outbox for feeds and
-	// subscriptions).
+	// subscriptions). None when limit < 1.
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Record, error)
 
 	// Ping reports whether the store can serve requests.

@@ -1,0 +1,102 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations[i] takes the schema from version i to i+1. Append only: a released
+// migration is never edited, since databases in the field have already run it.
+var migrations = []string{
+	// 1: versions is the history and the change log (seq is the outbox position, never
+	// reused: AUTOINCREMENT); resources points at each resource's current version; tokens
+	// indexes the current live versions; unique_keys holds the business keys of live
+	// resources; requests remembers the results of idempotent ops.
+	`
+CREATE TABLE versions (
+	seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+	type         TEXT    NOT NULL,
+	id           TEXT    NOT NULL,
+	version      INTEGER NOT NULL,
+	last_updated INTEGER NOT NULL, -- Unix milliseconds, UTC
+	deleted      INTEGER NOT NULL,
+	json         BLOB              -- NULL for a deletion marker
+);
+CREATE UNIQUE INDEX versions_resource ON versions (type, id, version);
+CREATE INDEX versions_type ON versions (type, seq);
+
+CREATE TABLE resources (
+	type    TEXT    NOT NULL,
+	id      TEXT    NOT NULL,
+	version INTEGER NOT NULL,
+	seq     INTEGER NOT NULL,
+	deleted INTEGER NOT NULL,
+	PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+
+-- code before system: "identifier=system|value" and "identifier=value" are both a prefix
+-- lookup; "identifier=system|" scans the parameter's entries of the type.
+CREATE TABLE tokens (
+	type   TEXT NOT NULL,
+	param  TEXT NOT NULL,
+	code   TEXT NOT NULL,
+	system TEXT NOT NULL,
+	id     TEXT NOT NULL,
+	PRIMARY KEY (type, param, code, system, id)
+) WITHOUT ROWID;
+CREATE INDEX tokens_resource ON tokens (type, id);
+
+CREATE TABLE unique_keys (
+	key  TEXT NOT NULL PRIMARY KEY,
+	type TEXT NOT NULL,
+	id   TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX unique_keys_resource ON unique_keys (type, id);
+
+CREATE TABLE requests (
+	key     TEXT    NOT NULL PRIMARY KEY,
+	outcome INTEGER NOT NULL,
+	seq     INTEGER NOT NULL, -- the version the result names; 0 for none
+	created INTEGER NOT NULL  -- Unix milliseconds
+) WITHOUT ROWID;
+CREATE INDEX requests_created ON requests (created);
+`,
+}
+
+// migrate brings the schema up to date in one immediate transaction, so that two
+// processes opening a new database at once cannot both run a migration.
+func migrate(ctx context.Context, conn *sql.Conn) (err error) {
+	if _, err := conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			conn.ExecContext(context.Background(), `ROLLBACK`)
+		}
+	}()
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	var have int
+	err = conn.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&have)
+	if err == sql.ErrNoRows {
+		_, err = conn.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`)
+	}
+	if err != nil {
+		return err
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this program's %d", have, len(migrations))
+	}
+	for v := have; v < len(migrations); v++ {
+		if _, err := conn.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations)); err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, `COMMIT`)
+	return err
+}

@@ -1,0 +1,80 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/nimsproject/nims/store"
+)
+
+// bundle is the JSON shape of a Bundle. Entries hold resources as raw JSON so that what a
+// client stored is served byte for byte inside Bundles too.
+type bundle struct {
+	ResourceType string        `json:"resourceType"`
+	ID           string        `json:"id,omitempty"`
+	Meta         *bundleMeta   `json:"meta,omitempty"`
+	Type         string        `json:"type"`
+	Total        *int          `json:"total,omitempty"`
+	Link         []bundleLink  `json:"link,omitempty"`
+	Entry        []bundleEntry `json:"entry"`
+}
+
+type bundleMeta struct {
+	LastUpdated string `json:"lastUpdated"`
+}
+
+type bundleLink struct {
+	Relation string `json:"relation"`
+	URL      string `json:"url"`
+}
+
+type bundleEntry struct {
+	FullURL  string          `json:"fullUrl,omitempty"`
+	Resource json.RawMessage `json:"resource,omitempty"`
+	Search   *entrySearch    `json:"search,omitempty"`
+	Request  *entryRequest   `json:"request,omitempty"`
+	Response *entryResponse  `json:"response,omitempty"`
+}
+
+type entrySearch struct {
+	Mode string `json:"mode"`
+}
+
+type entryRequest struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+}
+
+type entryResponse struct {
+	Status       string `json:"status"`
+	Etag         string `json:"etag,omitempty"`
+	LastModified string `json:"lastModified,omitempty"`
+}
+
+// historyEntry describes one version as a history Bundle entry: the interaction that made
+// it and its outcome.
+func historyEntry(base string, rec store.Record) bundleEntry {
+	v := strconv.FormatInt(rec.Version, 10)
+	e := bundleEntry{
+		FullURL: base + "/" + rec.Type + "/" + rec.ID,
+		Response: &entryResponse{
+			Etag:         `W/"` + v + `"`,
+			LastModified: rec.LastUpdated.UTC().Format("2006-01-02T15:04:05.000Z"),
+		},
+	}
+	switch {
+	case rec.Deleted:
+		e.Request = &entryRequest{Method: http.MethodDelete, URL: rec.Type + "/" + rec.ID}
+		e.Response.Status = "204"
+	case rec.Version == 1:
+		e.Resource = rec.JSON
+		e.Request = &entryRequest{Method: http.MethodPost, URL: rec.Type}
+		e.Response.Status = "201"
+	default:
+		e.Resource = rec.JSON
+		e.Request = &entryRequest{Method: http.MethodPut, URL: rec.Type + "/" + rec.ID}
+		e.Response.Status = "200"
+	}
+	return e
+}

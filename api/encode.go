@@ -1,0 +1,179 @@
+package api
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/nimsproject/nims/fhir"
+)
+
+// All request bodies are read and all responses written here.
+
+const (
+	mimeFHIRJSON = "application/fhir+json"
+	mimeJSON     = "application/json"
+)
+
+// readBody returns the request body, gunzipped if the client sent it compressed, refusing
+// more than limit bytes (after decompression, so a zip bomb is refused too) and media
+// types other than FHIR JSON.
+func readBody(c *gin.Context, limit int64) ([]byte, error) {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != mimeFHIRJSON && mt != mimeJSON) {
+			return nil, fhir.Errorf(fhir.KindUnsupportedMedia, "not-supported", "",
+				"Content-Type %q is not supported; send application/fhir+json (XML is not supported)", ct)
+		}
+	}
+	var r io.Reader = c.Request.Body
+	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(io.LimitReader(c.Request.Body, limit+1))
+		if err != nil {
+			return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the gzip-encoded body could not be read")
+		}
+		defer zr.Close()
+		r = zr
+	default:
+		return nil, fhir.Errorf(fhir.KindUnsupportedMedia, "not-supported", "", "Content-Encoding %q is not supported; use gzip or none", enc)
+	}
+	body, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge(limit)
+		}
+		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the request body could not be read")
+	}
+	if int64(len(body)) > limit {
+		return nil, tooLarge(limit)
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fhir.Errorf(fhir.KindInvalid, "required", "", "the request has no body; a FHIR resource is required")
+	}
+	return body, nil
+}
+
+func tooLarge(limit int64) error {
+	return fhir.Errorf(fhir.KindTooLarge, "too-long", "", "the request body is larger than the limit of %d bytes", limit)
+}
+
+// decodeResource reads the body as a resource of the type named in the URL.
+func decodeResource(c *gin.Context, limit int64, typ string) (*fhir.Resource, error) {
+	body, err := readBody(c, limit)
+	if err != nil {
+		return nil, err
+	}
+	r, err := fhir.Decode(body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Type != typ {
+		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "resourceType",
+			"resourceType %q does not match the type %q in the URL", r.Type, typ)
+	}
+	return r, nil
+}
+
+// negotiate checks that the client accepts FHIR JSON (Accept or _format). XML is refused
+// with 406: the CapabilityStatement lists JSON only.
+func negotiate(c *gin.Context) error {
+	if f := c.Query("_format"); f != "" {
+		switch f {
+		case "json", mimeJSON, mimeFHIRJSON:
+			return nil
+		}
+		return fhir.Errorf(fhir.KindNotAcceptable, "not-supported", "", "_format %q is not supported; this server speaks application/fhir+json only", f)
+	}
+	accept := c.GetHeader("Accept")
+	if accept == "" {
+		return nil
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case mimeFHIRJSON, mimeJSON, "*/*", "application/*", "application/json+fhir":
+			return nil
+		}
+	}
+	return fhir.Errorf(fhir.KindNotAcceptable, "not-supported", "", "none of the types in Accept can be produced; this server speaks application/fhir+json only (no XML)")
+}
+
+// contentType is application/json when that is what the client asked for, else FHIR JSON.
+func contentType(c *gin.Context) string {
+	if c.Query("_format") == mimeJSON || strings.HasPrefix(c.GetHeader("Accept"), mimeJSON) {
+		return mimeJSON + "; charset=utf-8"
+	}
+	return mimeFHIRJSON + "; charset=utf-8"
+}
+
+// writeRaw writes an already encoded FHIR JSON document.
+func writeRaw(c *gin.Context, status int, body []byte) {
+	if pretty(c) {
+		var buf bytes.Buffer
+		if json.Indent(&buf, body, "", "  ") == nil {
+			body = buf.Bytes()
+		}
+	}
+	c.Header("Content-Type", contentType(c))
+	if c.Request.Method == http.MethodHead {
+		c.Status(status)
+		return
+	}
+	c.Status(status)
+	writeBody(c, body)
+}
+
+// writeJSON encodes v and writes it.
+func writeJSON(c *gin.Context, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		logFrom(c).Error("encoding a response failed", "cause", err.Error())
+		c.Status(http.StatusInternalServerError)
+		return
+	}
+	writeRaw(c, status, bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+func pretty(c *gin.Context) bool {
+	p, _ := strconv.ParseBool(c.Query("_pretty"))
+	return p
+}
+
+// gzipMin is the smallest body worth compressing: below about one packet, gzip costs
+// more CPU than it saves bytes.
+const gzipMin = 1400
+
+var gzipPool = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
+
+// writeBody writes body, gzipped when the client accepts gzip and the body is large.
+func writeBody(c *gin.Context, body []byte) {
+	if len(body) < gzipMin || !strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+		c.Header("Content-Length", strconv.Itoa(len(body)))
+		_, _ = c.Writer.Write(body)
+		return
+	}
+	c.Header("Content-Encoding", "gzip")
+	c.Header("Vary", "Accept-Encoding")
+	zw := gzipPool.Get().(*gzip.Writer)
+	zw.Reset(c.Writer)
+	_, _ = zw.Write(body)
+	_ = zw.Close()
+	gzipPool.Put(zw)
+}

@@ -1,0 +1,141 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/nimsproject/nims/fhir"
+)
+
+// statusOf is the one table from error kind to HTTP status.
+var statusOf = map[fhir.Kind]int{
+	fhir.KindInternal:           http.StatusInternalServerError,
+	fhir.KindInvalid:            http.StatusBadRequest,
+	fhir.KindUnauthorized:       http.StatusUnauthorized,
+	fhir.KindForbidden:          http.StatusForbidden,
+	fhir.KindNotFound:           http.StatusNotFound,
+	fhir.KindMethodNotAllowed:   http.StatusMethodNotAllowed,
+	fhir.KindNotAcceptable:      http.StatusNotAcceptable,
+	fhir.KindConflict:           http.StatusConflict,
+	fhir.KindGone:               http.StatusGone,
+	fhir.KindPreconditionFailed: http.StatusPreconditionFailed,
+	fhir.KindTooLarge:           http.StatusRequestEntityTooLarge,
+	fhir.KindUnsupportedMedia:   http.StatusUnsupportedMediaType,
+	fhir.KindUnprocessable:      http.StatusUnprocessableEntity,
+	fhir.KindNotImplemented:     http.StatusNotImplemented,
+	fhir.KindUnavailable:        http.StatusServiceUnavailable,
+}
+
+// defaultCode is the issue code used when an error carries no issues of its own.
+var defaultCode = map[fhir.Kind]string{
+	fhir.KindInternal:           "exception",
+	fhir.KindInvalid:            "invalid",
+	fhir.KindUnauthorized:       "login",
+	fhir.KindForbidden:          "forbidden",
+	fhir.KindNotFound:           "not-found",
+	fhir.KindMethodNotAllowed:   "not-supported",
+	fhir.KindNotAcceptable:      "not-supported",
+	fhir.KindConflict:           "conflict",
+	fhir.KindGone:               "deleted",
+	fhir.KindPreconditionFailed: "conflict",
+	fhir.KindTooLarge:           "too-long",
+	fhir.KindUnsupportedMedia:   "not-supported",
+	fhir.KindUnprocessable:      "business-rule",
+	fhir.KindNotImplemented:     "not-supported",
+	fhir.KindUnavailable:        "transient",
+}
+
+// nhsErrorCodes is the NHS API's details code system; clients of the NHS Immunisation API
+// read details.coding[0].code, so we send it beside the FHIR issue code.
+const nhsErrorCodes = "https://fhir.nhs.uk/Codesystem/http-error-codes"
+
+// fail writes err as an OperationOutcome and stops the chain. Internal errors are logged
+// with their cause and answered with a generic message: no stack, no path, no driver text.
+func fail(c *gin.Context, err error) {
+	fe := asFHIRError(err)
+	status := statusOf[fe.Kind]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if status >= 500 {
+		logFrom(c).Error("request failed", "op", fe.Op, "kind", fe.Kind.String(), "details", fe.Details, "cause", causeText(fe))
+	}
+	issues := fe.Issues
+	if len(issues) == 0 || status == http.StatusInternalServerError {
+		issues = []fhir.Issue{{Severity: fhir.SeverityError, Code: defaultCode[fe.Kind], Diagnostics: defaultDiagnostics(fe.Kind)}}
+	}
+	if fe.Kind == fhir.KindMethodNotAllowed {
+		c.Header("Allow", "GET, POST, PUT, DELETE")
+	}
+	c.Abort()
+	writeJSON(c, status, outcomeJSON(issues))
+}
+
+func asFHIRError(err error) *fhir.Error {
+	if fe, ok := err.(*fhir.Error); ok {
+		return fe
+	}
+	return fhir.Wrap("api", err)
+}
+
+func causeText(fe *fhir.Error) string {
+	if fe.Err == nil {
+		return ""
+	}
+	return fe.Err.Error()
+}
+
+func defaultDiagnostics(k fhir.Kind) string {
+	switch k {
+	case fhir.KindInternal:
+		return "Unable to process request. Issue may be transient."
+	case fhir.KindUnavailable:
+		return "The service is temporarily unavailable."
+	}
+	return strings.ReplaceAll(k.String(), "-", " ")
+}
+
+// outcome is the JSON shape of an OperationOutcome.
+type outcome struct {
+	ResourceType string         `json:"resourceType"`
+	Issue        []outcomeIssue `json:"issue"`
+}
+
+type outcomeIssue struct {
+	Severity    string          `json:"severity"`
+	Code        string          `json:"code"`
+	Details     *outcomeDetails `json:"details,omitempty"`
+	Diagnostics string          `json:"diagnostics,omitempty"`
+	Expression  []string        `json:"expression,omitempty"`
+}
+
+type outcomeDetails struct {
+	Coding []coding `json:"coding"`
+}
+
+type coding struct {
+	System string `json:"system"`
+	Code   string `json:"code"`
+}
+
+func outcomeJSON(issues []fhir.Issue) outcome {
+	oo := outcome{ResourceType: "OperationOutcome"}
+	for _, is := range issues {
+		oi := outcomeIssue{Severity: is.Severity.String(), Code: is.Code, Diagnostics: is.Diagnostics, Expression: is.Expression}
+		if oi.Code == "" {
+			oi.Code = "processing"
+		}
+		if is.Severity == fhir.SeverityError || is.Severity == fhir.SeverityFatal {
+			oi.Details = &outcomeDetails{Coding: []coding{{System: nhsErrorCodes, Code: strings.ToUpper(oi.Code)}}}
+		}
+		oo.Issue = append(oo.Issue, oi)
+	}
+	return oo
+}
+
+// information is a one-issue OperationOutcome reporting success.
+func information(text string) outcome {
+	return outcomeJSON([]fhir.Issue{{Severity: fhir.SeverityInformation, Code: "informational", Diagnostics: text}})
+}

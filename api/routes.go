@@ -1,0 +1,111 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/nimsproject/nims/fhir"
+)
+
+// Interaction names, as the CapabilityStatement and the metrics show them.
+const (
+	IRead            = "read"
+	IVRead           = "vread"
+	IUpdate          = "update"
+	IDelete          = "delete"
+	IHistoryInstance = "history-instance"
+	IHistoryType     = "history-type"
+	IHistorySystem   = "history-system"
+	ICreate          = "create"
+	ISearchType      = "search-type"
+	ICondUpdate      = "conditional-update"
+	ICondDelete      = "conditional-delete"
+	IValidate        = "validate"
+	ICapabilities    = "capabilities"
+)
+
+// route is one FHIR route. The table is the single list of what the API does: the router
+// and the CapabilityStatement are both built from it.
+type route struct {
+	method, path, interaction string
+	typeLevel                 bool // the interaction applies per resource type
+	handle                    func(s *Server, c *gin.Context)
+}
+
+// fhirRoutes is a function, not a variable, because the metadata handler reads it.
+func fhirRoutes() []route {
+	return []route{
+		{http.MethodGet, "/metadata", ICapabilities, false, (*Server).handleMetadata},
+		{http.MethodGet, "/_history", IHistorySystem, false, (*Server).handleHistory},
+		{http.MethodGet, "/:type", ISearchType, true, (*Server).handleSearch},
+		{http.MethodPost, "/:type", ICreate, true, (*Server).handleCreate},
+		{http.MethodPut, "/:type", ICondUpdate, true, (*Server).handleConditionalUpdate},
+		{http.MethodDelete, "/:type", ICondDelete, true, (*Server).handleConditionalDelete},
+		{http.MethodGet, "/:type/_history", IHistoryType, true, (*Server).handleHistory},
+		{http.MethodPost, "/:type/$validate", IValidate, true, (*Server).handleValidate},
+		{http.MethodGet, "/:type/:id", IRead, true, (*Server).handleRead},
+		{http.MethodPut, "/:type/:id", IUpdate, true, (*Server).handleUpdate},
+		{http.MethodDelete, "/:type/:id", IDelete, true, (*Server).handleDelete},
+		{http.MethodGet, "/:type/:id/_history", IHistoryInstance, true, (*Server).handleHistory},
+		{http.MethodGet, "/:type/:id/_history/:vid", IVRead, true, (*Server).handleVRead},
+		{http.MethodPost, "/:type/:id/$validate", IValidate, true, (*Server).handleValidate},
+	}
+}
+
+func (s *Server) routes() *gin.Engine {
+	e := gin.New()
+	e.HandleMethodNotAllowed = true
+	e.RedirectTrailingSlash = false
+	e.Use(s.requestIDs(), s.observe(), recoverer())
+	e.NoRoute(func(c *gin.Context) {
+		fail(c, fhir.Errorf(fhir.KindNotFound, "not-found", "", "there is no route %s %s", c.Request.Method, c.Request.URL.Path))
+	})
+	e.NoMethod(func(c *gin.Context) {
+		fail(c, fhir.Errorf(fhir.KindMethodNotAllowed, "not-supported", "", "method %s is not supported on this URL", c.Request.Method))
+	})
+
+	e.GET("/healthz", interaction("healthz"), s.handleHealthz)
+	e.GET("/readyz", interaction("readyz"), s.handleReadyz)
+	e.GET("/metrics", interaction("metrics"), gin.WrapH(promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{})))
+	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/docs/") })
+	s.docsRoutes(e)
+
+	g := e.Group("/fhir", s.limitBody(), s.negotiateMW())
+	for _, r := range fhirRoutes() {
+		hs := []gin.HandlerFunc{interaction(r.interaction)}
+		if r.typeLevel {
+			hs = append(hs, checkType)
+		}
+		h := r.handle
+		g.Handle(r.method, r.path, append(hs, func(c *gin.Context) { h(s, c) })...)
+	}
+	return e
+}
+
+// negotiateMW refuses, before any work, a request whose Accept we cannot satisfy.
+func (s *Server) negotiateMW() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := negotiate(c); err != nil {
+			fail(c, err)
+			return
+		}
+		c.Next()
+	}
+}
+
+// checkType answers 404 for a resource type FHIR R4 does not define, and 400 for an id
+// that is not a FHIR id.
+func checkType(c *gin.Context) {
+	typ := c.Param("type")
+	if !fhir.IsResourceType(typ) {
+		fail(c, fhir.Errorf(fhir.KindNotFound, "not-supported", "", "resource type %q is not supported (not a FHIR R4 resource type)", typ))
+		return
+	}
+	if id := c.Param("id"); id != "" && !fhir.ValidID(id) {
+		fail(c, fhir.Errorf(fhir.KindInvalid, "invalid", "", "%q is not a valid resource id ([A-Za-z0-9-.]{1,64})", id))
+		return
+	}
+	c.Next()
+}

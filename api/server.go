@@ -1,0 +1,83 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nimsproject/nims/fhir"
+	"github.com/nimsproject/nims/store"
+)
+
+// Config is what the HTTP layer needs to know.
+type Config struct {
+	// BaseURL is the public base of the FHIR API, e.g. https://nims.example/fhir. When
+	// empty it is derived from each request (scheme, Host, /fhir).
+	BaseURL string
+	// MaxBodyBytes is the largest request body accepted (413 beyond).
+	MaxBodyBytes int64
+	// AccessLog logs one line per request (route template, status, duration; never
+	// paths or queries, which carry personal data). Errors are always logged.
+	AccessLog bool
+	// Version is the software version shown in the CapabilityStatement.
+	Version string
+	// UniqueRules are the business identifiers that must be unique among live resources.
+	UniqueRules []fhir.UniqueRule
+}
+
+// Server is the NIMS HTTP API.
+type Server struct {
+	cfg     Config
+	store   store.Store
+	log     *slog.Logger
+	metrics *metrics
+	reg     *prometheus.Registry
+	engine  *gin.Engine
+}
+
+// DefaultMaxBodyBytes bounds a request body: far above any single resource, small enough
+// that a hostile client cannot make the server hold gigabytes.
+const DefaultMaxBodyBytes = 16 << 20
+
+// New builds the HTTP handler over st.
+func New(cfg Config, st store.Store, log *slog.Logger) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.UniqueRules == nil {
+		cfg.UniqueRules = fhir.DefaultUniqueRules
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	s := &Server{cfg: cfg, store: st, log: log, metrics: newMetrics(reg), reg: reg}
+	s.engine = s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Ready reports whether the server can take traffic (the store answers).
+func (s *Server) Ready(ctx context.Context) error { return s.store.Ping(ctx) }
+
+// base is the FHIR base URL for links in responses.
+func (s *Server) base(c *gin.Context) string {
+	if s.cfg.BaseURL != "" {
+		return s.cfg.BaseURL
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	if p := c.GetHeader("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + c.Request.Host + "/fhir"
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/nimsproject/nims/api"
+	"github.com/nimsproject/nims/store"
+	"github.com/nimsproject/nims/store/sqlite"
+)
+
+// serveConfig is the configuration of nims serve. Every flag also reads NIMS_<NAME>.
+type serveConfig struct {
+	addr, data, storeURI, baseURL, logFormat, logLevel string
+	maxBody                                            int64
+	accessLog, demo                                    bool
+	shutdownGrace                                      time.Duration
+}
+
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv("NIMS_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	envBool := func(name string, def bool) bool {
+		b, err := strconv.ParseBool(env(name, strconv.FormatBool(def)))
+		return err == nil && b
+	}
+	maxBody, _ := strconv.ParseInt(env("MAX_BODY", strconv.Itoa(api.DefaultMaxBodyBytes)), 10, 64)
+	grace, _ := time.ParseDuration(env("SHUTDOWN_GRACE", "20s"))
+	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (NIMS_ADDR)")
+	fs.StringVar(&c.data, "data", env("DATA", "./data"), "data directory for the embedded store and keys (NIMS_DATA)")
+	fs.StringVar(&c.storeURI, "store", env("STORE", ""), "store URI; empty means embedded SQLite in --data (NIMS_STORE)")
+	fs.StringVar(&c.baseURL, "base-url", env("BASE_URL", ""), "public FHIR base URL for links; derived from requests when empty (NIMS_BASE_URL)")
+	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "json"), "log format: json or text (NIMS_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error (NIMS_LOG_LEVEL)")
+	fs.Int64Var(&c.maxBody, "max-body", maxBody, "largest request body in bytes (NIMS_MAX_BODY)")
+	fs.BoolVar(&c.accessLog, "access-log", envBool("ACCESS_LOG", true), "log one line per request, without paths or queries (NIMS_ACCESS_LOG)")
+	fs.BoolVar(&c.demo, "demo", envBool("DEMO", false), "load demonstration data into an empty store (NIMS_DEMO)")
+	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", grace, "how long to let in-flight requests finish on shutdown (NIMS_SHUTDOWN_GRACE)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, nil
+}
+
+func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: want json or text", format)
+}
+
+// openStore opens the backend the URI names.
+func openStore(ctx context.Context, uri, dataDir string) (store.Store, error) {
+	switch {
+	case uri == "" || uri == "sqlite" || strings.HasPrefix(uri, "sqlite:"):
+		dir := strings.TrimPrefix(strings.TrimPrefix(uri, "sqlite:"), "//")
+		if dir == "" || dir == "sqlite" {
+			dir = dataDir
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("data directory: %w", err)
+		}
+		return sqlite.Open(ctx, dir, sqlite.Options{})
+	case strings.HasPrefix(uri, "mongodb://"), strings.HasPrefix(uri, "mongodb+srv://"):
+		return nil, errors.New("the MongoDB backend is not built yet; use the embedded store")
+	}
+	return nil, fmt.Errorf("store URI %q: want sqlite:DIR or mongodb://…", uri)
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg.logFormat, cfg.logLevel, stderr)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg.storeURI, cfg.data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if cfg.demo {
+		n, err := seedDemo(ctx, st)
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if n > 0 {
+			log.Info("demo data loaded", "resources", n)
+		}
+	}
+	srv := api.New(api.Config{BaseURL: cfg.baseURL, MaxBodyBytes: cfg.maxBody, AccessLog: cfg.accessLog, Version: version}, st, log)
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	url := "http://" + ln.Addr().String()
+	log.Info("serving", "url", url, "fhir", url+"/fhir", "docs", url+"/docs/")
+	fmt.Fprintf(stdout, "NIMS %s is serving.\n  FHIR API:  %s/fhir/metadata\n  API docs:  %s/docs/\n  Health:    %s/healthz\n", version, url, url, url)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight", "grace", cfg.shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,146 @@
+package conformance
+
+import "sort"
+
+// Input is what the running server supports.
+type Input struct {
+	BaseURL            string
+	Version            string
+	Types              []string // resource types served
+	TypeInteractions   []string // route interactions applying to every type
+	SystemInteractions []string
+	Formats            []string
+	Operations         []Operation
+	SearchParams       func(typ string) []SearchParam
+}
+
+// Operation is an operation the server runs on every type.
+type Operation struct {
+	Name       string
+	Definition string
+}
+
+// SearchParam is one supported search parameter of a type.
+type SearchParam struct {
+	Name, Type, Definition, Documentation string
+}
+
+// typeInteractions are the FHIR names of interactions listed under rest.resource.
+var typeInteractions = map[string]bool{
+	"read": true, "vread": true, "update": true, "patch": true, "delete": true,
+	"history-instance": true, "history-type": true, "create": true, "search-type": true,
+}
+
+var systemInteractions = map[string]bool{
+	"transaction": true, "batch": true, "search-system": true, "history-system": true,
+}
+
+// Build returns the CapabilityStatement as a JSON-ready value.
+func Build(in Input) map[string]any {
+	var interactions []map[string]any
+	conditional := map[string]bool{}
+	for _, i := range uniq(in.TypeInteractions) {
+		if typeInteractions[i] {
+			interactions = append(interactions, map[string]any{"code": i})
+		}
+		conditional[i] = true
+	}
+	var sys []map[string]any
+	for _, i := range uniq(in.SystemInteractions) {
+		if systemInteractions[i] {
+			sys = append(sys, map[string]any{"code": i})
+		}
+	}
+	var ops []map[string]any
+	for _, o := range in.Operations {
+		ops = append(ops, map[string]any{"name": o.Name, "definition": o.Definition})
+	}
+	var resources []map[string]any
+	for _, t := range in.Types {
+		r := map[string]any{
+			"type":              t,
+			"profile":           "http://hl7.org/fhir/StructureDefinition/" + t,
+			"interaction":       interactions,
+			"versioning":        "versioned-update",
+			"readHistory":       true,
+			"updateCreate":      conditional["update"],
+			"conditionalCreate": conditional["create"],
+			"conditionalUpdate": conditional["conditional-update"],
+			"conditionalDelete": conditionalDelete(conditional["conditional-delete"]),
+			"conditionalRead":   "modified-since",
+		}
+		if in.SearchParams != nil {
+			var sps []map[string]any
+			for _, p := range in.SearchParams(t) {
+				sp := map[string]any{"name": p.Name, "type": p.Type}
+				if p.Definition != "" {
+					sp["definition"] = p.Definition
+				}
+				if p.Documentation != "" {
+					sp["documentation"] = p.Documentation
+				}
+				sps = append(sps, sp)
+			}
+			if len(sps) > 0 {
+				r["searchParam"] = sps
+			}
+		}
+		if len(ops) > 0 {
+			r["operation"] = ops
+		}
+		resources = append(resources, r)
+	}
+	rest := map[string]any{
+		"mode":          "server",
+		"documentation": "NIMS FHIR R4 API. JSON only: XML is answered with 406.",
+		"resource":      resources,
+	}
+	if len(sys) > 0 {
+		rest["interaction"] = sys
+	}
+	return map[string]any{
+		"resourceType": "CapabilityStatement",
+		"status":       "active",
+		"date":         buildDate,
+		"publisher":    "NIMS",
+		"kind":         "instance",
+		"software":     map[string]any{"name": "NIMS", "version": orDefault(in.Version, "dev")},
+		"implementation": map[string]any{
+			"description": "NIMS: national immunisation management service",
+			"url":         in.BaseURL,
+		},
+		"fhirVersion": "4.0.1",
+		"format":      in.Formats,
+		"rest":        []any{rest},
+	}
+}
+
+// buildDate is when this statement's content last changed in meaning; FHIR requires a date.
+const buildDate = "2026-11-27"
+
+func conditionalDelete(ok bool) string {
+	if ok {
+		return "single"
+	}
+	return "not-supported"
+}
+
+func uniq(xs []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -10,6 +11,17 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	series   sync.Map // seriesKey -> *series: label lookups hash every time; this does not
+}
+
+type seriesKey struct {
+	interaction, typ string
+	status           int
+}
+
+type series struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -29,6 +41,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 func (m *metrics) observe(interaction, typ string, status int, d time.Duration) {
-	m.requests.WithLabelValues(interaction, typ, statusLabel(status)).Inc()
-	m.latency.WithLabelValues(interaction, typ).Observe(d.Seconds())
+	k := seriesKey{interaction, typ, status}
+	v, ok := m.series.Load(k)
+	if !ok {
+		v, _ = m.series.LoadOrStore(k, &series{
+			count:   m.requests.WithLabelValues(interaction, typ, statusLabel(status)),
+			latency: m.latency.WithLabelValues(interaction, typ),
+		})
+	}
+	sr := v.(*series)
+	sr.count.Inc()
+	sr.latency.Observe(d.Seconds())
 }

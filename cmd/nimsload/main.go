@@ -64,7 +64,6 @@ func run(args []string, out io.Writer) error {
 		req = func(rnd *rand.Rand) (*http.Request, int) {
 			r, _ := http.NewRequest("POST", *target+"/fhir/Patient", bytes.NewReader(patientBody(rnd)))
 			r.Header.Set("Content-Type", "application/fhir+json")
-			r.Header.Set("Prefer", "return=minimal")
 			return r, http.StatusCreated
 		}
 	default:

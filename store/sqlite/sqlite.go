@@ -55,7 +55,7 @@ type DB struct {
 var (
 	writerPragmas = []string{"busy_timeout=10000", "journal_mode=WAL", "synchronous=FULL",
 		"journal_size_limit=67108864", "foreign_keys=OFF", "temp_store=MEMORY", "cache_size=-65536"}
-	readerPragmas = []string{"busy_timeout=10000", "query_only=1", "temp_store=MEMORY", "cache_size=-16384"}
+	readerPragmas = []string{"busy_timeout=10000", "query_only=1", "temp_store=MEMORY", "cache_size=-16384", "mmap_size=1073741824"}
 )
 
 // Open opens (creating if absent) the store in dir/nims.db and migrates its schema.

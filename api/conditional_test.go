@@ -78,6 +78,10 @@ func TestConditionalUpdateAndDelete(t *testing.T) {
 	if r.json(t)["id"] != id || r.header.Get("ETag") != `W/"2"` {
 		t.Errorf("conditional update wrote %v %s, want %v version 2", r.json(t)["id"], r.header.Get("ETag"), id)
 	}
+	// A body id that is not the match's: 400.
+	withID := patient("9000000009")
+	withID["id"] = "someone-else"
+	wantOutcome(t, do(t, ts, "PUT", path, withID), http.StatusBadRequest, "invalid")
 	// Two matches: 412.
 	q := patient("")
 	q["identifier"] = []any{map[string]any{"system": "urn:x", "value": "twin"}}

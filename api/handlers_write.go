@@ -157,6 +157,7 @@ func (s *Server) handleConditionalUpdate(c *gin.Context) {
 		return
 	}
 	op.Condition = cond
+	op.ClientID = op.ID != ""
 	if op.ID == "" {
 		op.ID = uuid.NewString()
 	}

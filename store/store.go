@@ -58,6 +58,9 @@ type Op struct {
 	// Condition, for OpUpdate and OpDelete: the target is the one live resource that
 	// matches instead of ID.
 	Condition *search.Query
+	// ClientID says ID is the resource's own id, sent by the client. With a Condition, a
+	// match with another id is then KindInvalid (FHIR: the ids must agree).
+	ClientID bool
 	// RequestKey, when set, makes the op idempotent: if an op with the same key was
 	// applied before, nothing is written and its first Result is returned with Replayed.
 	RequestKey string

@@ -79,6 +79,10 @@ func (w *writer) update(op *store.Op) (store.Result, error) {
 	if err != nil {
 		return store.Result{}, err
 	}
+	if matched && op.ClientID && id != op.ID {
+		return store.Result{}, fhir.Errorf(fhir.KindInvalid, "invalid", "id",
+			"the resource's id %q is not the id %q of the %s matching the condition", op.ID, id, op.Type)
+	}
 	if op.Condition != nil && !matched && cur.live {
 		return store.Result{}, fhir.Errorf(fhir.KindConflict, "conflict", "",
 			"no %s matches the condition, and %s/%s exists and does not match it", op.Type, op.Type, id)

@@ -79,6 +79,14 @@ func testConditionalUpdate(t *testing.T, s store.Store) {
 	op.IfMatch = 1
 	applyFails(t, s, op, fhir.KindPreconditionFailed)
 
+	// The client's own id (ClientID) must be the match's: FHIR answers 400 otherwise.
+	op = updateOp(t, "Patient", "not-the-match", "b", "sys|A")
+	op.Condition = q
+	op.ClientID = true
+	applyFails(t, s, op, fhir.KindInvalid)
+	op.ID = "new-id"
+	applyOutcome(t, s, op, store.Updated)
+
 	// No match, and the op's ID names a live resource that does not match: conflict.
 	applyOutcome(t, s, createOp(t, "Patient", "other", "o", "sys|O"), store.Created)
 	op = updateOp(t, "Patient", "other", "x", "sys|X")

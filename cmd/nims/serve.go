@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"strconv"
 	"strings"
@@ -21,10 +22,10 @@ import (
 
 // serveConfig is the configuration of nims serve. Every flag also reads NIMS_<NAME>.
 type serveConfig struct {
-	addr, data, storeURI, baseURL, logFormat, logLevel string
-	maxBody                                            int64
-	accessLog, demo                                    bool
-	shutdownGrace                                      time.Duration
+	addr, data, storeURI, baseURL, logFormat, logLevel, debugAddr string
+	maxBody                                                       int64
+	accessLog, demo                                               bool
+	shutdownGrace                                                 time.Duration
 }
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -46,6 +47,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (NIMS_ADDR)")
 	fs.StringVar(&c.data, "data", env("DATA", "./data"), "data directory for the embedded store and keys (NIMS_DATA)")
 	fs.StringVar(&c.storeURI, "store", env("STORE", ""), "store URI; empty means embedded SQLite in --data (NIMS_STORE)")
+	fs.StringVar(&c.debugAddr, "debug-addr", env("DEBUG_ADDR", ""), "serve Go profiling (/debug/pprof) on this address, e.g. 127.0.0.1:6060; off when empty (NIMS_DEBUG_ADDR)")
 	fs.StringVar(&c.baseURL, "base-url", env("BASE_URL", ""), "public FHIR base URL for links; derived from requests when empty (NIMS_BASE_URL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "json"), "log format: json or text (NIMS_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error (NIMS_LOG_LEVEL)")
@@ -100,7 +102,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.logFormat, cfg.logLevel, stderr)
+	logOut := newLogWriter(stderr)
+	defer logOut.Close()
+	log, err := newLogger(cfg.logFormat, cfg.logLevel, logOut)
 	if err != nil {
 		return err
 	}
@@ -123,6 +127,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	if cfg.debugAddr != "" {
+		go serveDebug(cfg.debugAddr, log)
+	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -141,4 +148,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// serveDebug serves Go's profiler on its own listener, never on the public one: profiles
+// show memory contents. Operators bind it to loopback.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	log.Info("debug server", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("debug server stopped", "cause", err.Error())
+	}
 }

@@ -23,7 +23,7 @@ import (
 // serveConfig is the configuration of nims serve. Every flag also reads NIMS_<NAME>.
 type serveConfig struct {
 	addr, data, storeURI, baseURL, logFormat, logLevel, debugAddr string
-	maxBody                                                       int64
+	maxBody, cacheMB                                              int64
 	accessLog, demo                                               bool
 	shutdownGrace                                                 time.Duration
 }
@@ -51,6 +51,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs.StringVar(&c.baseURL, "base-url", env("BASE_URL", ""), "public FHIR base URL for links; derived from requests when empty (NIMS_BASE_URL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "json"), "log format: json or text (NIMS_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", env("LOG_LEVEL", "info"), "log level: debug, info, warn, error (NIMS_LOG_LEVEL)")
+	cacheMB, _ := strconv.ParseInt(env("CACHE_MB", "64"), 10, 64)
+	fs.Int64Var(&c.cacheMB, "cache-mb", cacheMB, "memory for the cache of current versions that serves reads by id, in MiB; 0 turns it off (NIMS_CACHE_MB)")
 	fs.Int64Var(&c.maxBody, "max-body", maxBody, "largest request body in bytes (NIMS_MAX_BODY)")
 	fs.BoolVar(&c.accessLog, "access-log", envBool("ACCESS_LOG", true), "log one line per request, without paths or queries (NIMS_ACCESS_LOG)")
 	fs.BoolVar(&c.demo, "demo", envBool("DEMO", false), "load demonstration data into an empty store (NIMS_DEMO)")
@@ -80,7 +82,7 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 }
 
 // openStore opens the backend the URI names.
-func openStore(ctx context.Context, uri, dataDir string) (store.Store, error) {
+func openStore(ctx context.Context, uri, dataDir string, cacheMB int64) (store.Store, error) {
 	switch {
 	case uri == "" || uri == "sqlite" || strings.HasPrefix(uri, "sqlite:"):
 		dir := strings.TrimPrefix(strings.TrimPrefix(uri, "sqlite:"), "//")
@@ -90,7 +92,11 @@ func openStore(ctx context.Context, uri, dataDir string) (store.Store, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("data directory: %w", err)
 		}
-		return sqlite.Open(ctx, dir, sqlite.Options{})
+		cache := cacheMB << 20
+		if cacheMB <= 0 {
+			cache = -1
+		}
+		return sqlite.Open(ctx, dir, sqlite.Options{CacheBytes: cache})
 	case strings.HasPrefix(uri, "mongodb://"), strings.HasPrefix(uri, "mongodb+srv://"):
 		return nil, errors.New("the MongoDB backend is not built yet; use the embedded store")
 	}
@@ -108,7 +114,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, cfg.storeURI, cfg.data)
+	st, err := openStore(ctx, cfg.storeURI, cfg.data, cfg.cacheMB)
 	if err != nil {
 		return err
 	}

@@ -98,7 +98,14 @@ func (db *DB) Read(ctx context.Context, typ, id string) (store.Record, error) {
 		return store.Record{}, err
 	}
 	defer leave()
+	if rec, ok := db.cache.get(typ, id); ok {
+		return found("sqlite.Read", rec, nil, typ, id)
+	}
+	stamp := db.cache.stamp()
 	rec, err := scanRecord(db.reads.read.QueryRowContext(ctx, typ, id))
+	if err == nil {
+		db.cache.fill(rec, stamp)
+	}
 	return found("sqlite.Read", rec, err, typ, id)
 }
 

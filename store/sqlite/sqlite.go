@@ -28,6 +28,9 @@ type Options struct {
 	// RequestKeyTTL is how long idempotency records are kept at least (they are purged
 	// at Open and then hourly); 0 means 24 h.
 	RequestKeyTTL time.Duration
+	// CacheBytes bounds the in-memory cache of current versions that serves reads by id;
+	// 0 means 64 MiB, negative turns the cache off.
+	CacheBytes int64
 }
 
 // DB is the embedded store: one SQLite database file in WAL mode, written by one
@@ -39,6 +42,7 @@ type DB struct {
 	w     *writer
 	rdb   *sql.DB
 	reads *readStmts
+	cache *cache
 
 	mu     sync.RWMutex // held shared by reads and by Apply while it queues; Close takes it
 	closed bool
@@ -70,6 +74,9 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if opts.Readers <= 0 {
 		opts.Readers = max(4, 2*runtime.GOMAXPROCS(0))
 	}
+	if opts.CacheBytes == 0 {
+		opts.CacheBytes = 64 << 20
+	}
 	if opts.RequestKeyTTL <= 0 {
 		opts.RequestKeyTTL = 24 * time.Hour
 	}
@@ -82,7 +89,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	}
 	uri := "file:" + (&url.URL{Path: abs}).EscapedPath()
 
-	db := &DB{opts: opts, queue: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{})}
+	db := &DB{opts: opts, cache: newCache(opts.CacheBytes), queue: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{})}
 	db.wdb = openDB(uri, writerPragmas)
 	db.wdb.SetMaxOpenConns(1)
 	if err := db.openWriter(ctx); err != nil {
@@ -117,6 +124,7 @@ func (db *DB) openWriter(ctx context.Context) error {
 	if db.w, err = newWriter(ctx, conn, db.opts.Now); err != nil {
 		return err // newWriter closed conn
 	}
+	db.w.cache = db.cache
 	return db.w.purgeRequests(db.opts.RequestKeyTTL)
 }
 

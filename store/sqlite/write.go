@@ -152,7 +152,27 @@ func (w *writer) commitGroup(batch []*request) {
 	}
 	if err := w.exec(w.commit); err != nil {
 		w.abort(batch, err)
+		return
 	}
+	w.publish(batch)
+}
+
+// publish hands the group's new current versions to the read cache, before any caller is
+// answered, so a caller told "written" never reads an older version afterwards.
+func (w *writer) publish(batch []*request) {
+	recs := w.published[:0]
+	for _, r := range batch {
+		if r.err != nil || r.res.Replayed {
+			continue
+		}
+		switch r.res.Outcome {
+		case store.Created, store.Updated, store.Deleted:
+			recs = append(recs, r.res.Record)
+		}
+	}
+	w.cache.publish(recs)
+	clear(recs)
+	w.published = recs
 }
 
 // abort rolls the whole transaction back after a failure of the transaction itself (not

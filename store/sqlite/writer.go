@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/nimsproject/nims/store"
 	"time"
 
 	"github.com/nimsproject/nims/fhir/search"
@@ -25,6 +26,9 @@ type writer struct {
 	replay, remember, purge                          *sql.Stmt
 
 	all []*sql.Stmt // every statement above, for close
+
+	cache     *cache         // read cache the writer publishes commits to (nil: none)
+	published []store.Record // scratch for publish
 }
 
 func newWriter(ctx context.Context, conn *sql.Conn, now func() time.Time) (*writer, error) {

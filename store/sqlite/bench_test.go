@@ -58,9 +58,14 @@ func BenchmarkCreate(b *testing.B) {
 }
 
 // BenchmarkRead measures Read by id from benchClients concurrent callers over 20,000
-// resources.
+// resources, served by the cache of current versions (all fit) and by SQL alone.
 func BenchmarkRead(b *testing.B) {
-	db := openTest(b, b.TempDir(), Options{})
+	b.Run("cache", func(b *testing.B) { benchRead(b, Options{}) })
+	b.Run("sql", func(b *testing.B) { benchRead(b, Options{CacheBytes: -1}) })
+}
+
+func benchRead(b *testing.B, opts Options) {
+	db := openTest(b, b.TempDir(), opts)
 	const size = 20000
 	var wg sync.WaitGroup
 	for c := range int64(benchClients) {

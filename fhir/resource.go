@@ -62,30 +62,97 @@ func FormatInstant(t time.Time) string {
 	return t.UTC().Format("2006-01-02T15:04:05.000Z")
 }
 
+// member is one top-level member of a JSON object: its key exactly as written (with
+// quotes) and its value's bytes.
 type member struct {
-	key string
-	raw json.RawMessage
+	key, raw []byte
 }
 
-// members splits a compact JSON object into its top-level members, in order.
+func (m member) is(name string) bool {
+	if bytes.IndexByte(m.key, '\\') >= 0 { // an escaped name: compare what it decodes to
+		var k string
+		return json.Unmarshal(m.key, &k) == nil && k == name
+	}
+	return len(m.key) == len(name)+2 && string(m.key[1:len(m.key)-1]) == name
+}
+
+// members splits a JSON object into its top-level members, in order, without decoding
+// them: Stamp runs on the store's single writer, where the token API was a fifth of the
+// time per write. The input has passed Decode, so it is valid JSON.
 func members(obj []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+	i := skipSpace(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
 		return nil, errors.New("not a JSON object")
 	}
-	var ms []member
-	for dec.More() {
-		kt, err := dec.Token()
-		if err != nil {
-			return nil, err
+	ms := make([]member, 0, 16)
+	i = skipSpace(obj, i+1)
+	for i < len(obj) && obj[i] != '}' {
+		if obj[i] == ',' {
+			i = skipSpace(obj, i+1)
 		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, err
+		kend := skipValue(obj, i)
+		colon := skipSpace(obj, kend)
+		if colon >= len(obj) || obj[colon] != ':' {
+			return nil, errors.New("malformed JSON object")
 		}
-		ms = append(ms, member{key: kt.(string), raw: raw})
+		vstart := skipSpace(obj, colon+1)
+		vend := skipValue(obj, vstart)
+		if vend > len(obj) || vend <= vstart {
+			return nil, errors.New("malformed JSON object")
+		}
+		ms = append(ms, member{key: obj[i:kend], raw: obj[vstart:vend]})
+		i = skipSpace(obj, vend)
+	}
+	if i >= len(obj) {
+		return nil, errors.New("unterminated JSON object")
 	}
 	return ms, nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just after the JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	if i >= len(b) {
+		return len(b) + 1
+	}
+	switch b[i] {
+	case '"':
+		for i++; i < len(b); i++ {
+			switch b[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return len(b) + 1
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipValue(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return len(b) + 1
+	}
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' {
+		i++
+	}
+	return i
 }
 
 // Stamp returns the resource JSON with id, meta.versionId and meta.lastUpdated set by the
@@ -97,48 +164,47 @@ func Stamp(js []byte, id string, version int64, lastUpdated time.Time) ([]byte, 
 		return nil, Wrap("fhir.Stamp", err)
 	}
 	var metaRest []member
-	var buf bytes.Buffer
+	buf := bytes.NewBuffer(make([]byte, 0, len(js)+96))
 	buf.WriteByte('{')
 	for _, m := range ms {
-		if m.key == "resourceType" {
+		switch {
+		case m.is("resourceType"):
 			buf.WriteString(`"resourceType":`)
 			buf.Write(m.raw)
-		}
-		if m.key == "meta" {
+		case m.is("meta"):
 			if metaRest, err = members(m.raw); err != nil {
 				return nil, Errorf(KindInvalid, "structure", "meta", "meta is not a JSON object")
 			}
 		}
 	}
 	buf.WriteString(`,"id":`)
-	writeJSONString(&buf, id)
+	writeJSONString(buf, id)
 	buf.WriteString(`,"meta":{"versionId":"`)
 	buf.WriteString(strconv.FormatInt(version, 10))
 	buf.WriteString(`","lastUpdated":"`)
 	buf.WriteString(FormatInstant(lastUpdated))
 	buf.WriteByte('"')
-	for _, m := range metaRest {
-		if m.key == "versionId" || m.key == "lastUpdated" {
-			continue
-		}
-		buf.WriteByte(',')
-		writeJSONString(&buf, m.key)
-		buf.WriteByte(':')
-		buf.Write(m.raw)
-	}
+	writeMembers(buf, metaRest, "versionId", "lastUpdated")
 	buf.WriteByte('}')
-	for _, m := range ms {
-		switch m.key {
-		case "resourceType", "id", "meta":
-			continue
-		}
-		buf.WriteByte(',')
-		writeJSONString(&buf, m.key)
-		buf.WriteByte(':')
-		buf.Write(m.raw)
-	}
+	writeMembers(buf, ms, "resourceType", "id", "meta")
 	buf.WriteByte('}')
 	return buf.Bytes(), nil
+}
+
+// writeMembers writes ",key:value" for each member not named in skip.
+func writeMembers(buf *bytes.Buffer, ms []member, skip ...string) {
+next:
+	for _, m := range ms {
+		for _, s := range skip {
+			if m.is(s) {
+				continue next
+			}
+		}
+		buf.WriteByte(',')
+		buf.Write(m.key)
+		buf.WriteByte(':')
+		buf.Write(m.raw)
+	}
 }
 
 func writeJSONString(buf *bytes.Buffer, s string) {

@@ -104,7 +104,7 @@ func stringProblem(p primType, s string) string {
 	case primCode:
 		return codeProblem(s)
 	case primID:
-		if !isID(s) {
+		if !ValidID(s) {
 			return "an id is 1 to 64 of A-Z, a-z, 0-9, '-' and '.'"
 		}
 	case primURI, primURL, primCanonical:
@@ -153,19 +153,6 @@ func codeProblem(s string) string {
 		}
 	}
 	return ""
-}
-
-func isID(s string) bool {
-	if len(s) == 0 || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // isOID applies urn:oid:[0-2](\.(0|[1-9][0-9]*))+.

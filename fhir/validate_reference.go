@@ -13,7 +13,7 @@ func (w *walker) reference(s string) {
 		// the containing resource itself
 	case s[0] == '#':
 		switch {
-		case !isID(s[1:]):
+		case !ValidID(s[1:]):
 			msg = "has an invalid local id"
 		case !w.hasContained(s[1:]):
 			msg = "refers to a contained resource that is not there"
@@ -56,12 +56,12 @@ func relativeProblem(s string) string {
 		return "names an unknown resource type"
 	}
 	id, rest, hasVersion := strings.Cut(rest, "/")
-	if !isID(id) {
+	if !ValidID(id) {
 		return "has an invalid id"
 	}
 	if hasVersion {
 		hist, vid, _ := strings.Cut(rest, "/")
-		if hist != "_history" || !isID(vid) {
+		if hist != "_history" || !ValidID(vid) {
 			return "must be Type/id or Type/id/_history/version"
 		}
 	}

@@ -25,23 +25,56 @@ const (
 
 // Param is one supported search parameter of one resource type.
 type Param struct {
-	Name    string
-	Type    ParamType
-	Extract func(obj map[string]any) []Entry
+	Name       string
+	Type       ParamType
+	Expression string   // the FHIRPath of the definition, for documentation
+	Targets    []string // reference: the resource types it may refer to
+	Definition string   // canonical URL of the SearchParameter, when official
+	Extract    func(obj map[string]any) []Entry
 }
 
-// Entry is one index entry of a resource: the values a parameter finds in it. Token
-// entries use System and Code.
+// Entry is one index entry of a resource: a value a parameter finds in it. Which fields
+// are set depends on the parameter's type:
+//   - token: System, Code (and Text: the display or text, normalised, for :text)
+//   - string: Text (normalised: lower case, accents removed) and Code (as written, for :exact)
+//   - uri: Code
+//   - date: Low, High — the range [Low, High) in Unix milliseconds the value covers
+//   - number: Number, and NumLow, NumHigh from its precision
+//   - quantity: Number, NumLow, NumHigh, and the unit as System, Code
+//   - reference: RefType and RefID for a local reference ("Patient/123"), URL for an
+//     absolute or canonical one; an identifier in the Reference is a token entry of the
+//     same parameter with System and Code
 type Entry struct {
-	Param  string
-	System string
-	Code   string
+	Param   string
+	System  string
+	Code    string
+	Text    string
+	Low     int64
+	High    int64
+	Number  float64
+	NumLow  float64
+	NumHigh float64
+	RefType string
+	RefID   string
+	URL     string
 }
 
-// Query is a parsed search: all Clauses must hold (AND).
+// Query is a parsed search. Clauses is the token-only form of conditional interactions;
+// Filters (ast.go) is the general form. All must hold (AND).
 type Query struct {
 	Type    string
 	Clauses []Clause
+
+	Filters    []Filter
+	Sort       []SortKey
+	Count      int // page size; 0 means the server's default
+	Total      TotalMode
+	Summary    SummaryMode
+	Elements   []string
+	Include    []Include
+	RevInclude []Include
+	Cursor     string   // opaque position of a next page
+	Ignored    []string // parameters skipped under lenient handling, for the OperationOutcome
 }
 
 // Clause is one parameter occurrence; any of its Values may match (OR).

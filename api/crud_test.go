@@ -159,3 +159,42 @@ func TestDuplicateBusinessIdentifiers(t *testing.T) {
 	wantStatus(t, do(t, ts, "POST", "/fhir/Patient", p), http.StatusCreated, "shared identifier 1")
 	wantStatus(t, do(t, ts, "POST", "/fhir/Patient", p), http.StatusCreated, "shared identifier 2")
 }
+
+// Reusing an X-Request-ID for a different request is not a retry: it must not be answered
+// with the first request's record, nor dropped.
+func TestRequestIDReuseIsNotAReplay(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	const rid = "1111"
+	a := patient("")
+	a["name"] = []any{map[string]any{"family": "Alpha"}}
+	b := patient("")
+	b["name"] = []any{map[string]any{"family": "Bravo"}}
+	first := do(t, ts, "POST", "/fhir/Patient", a, "X-Request-ID", rid)
+	second := do(t, ts, "POST", "/fhir/Patient", b, "X-Request-ID", rid)
+	wantStatus(t, second, http.StatusCreated, "second request")
+	if first.json(t)["id"] == second.json(t)["id"] {
+		t.Errorf("a different body with a reused X-Request-ID got the first record back")
+	}
+}
+
+func TestConditionalRead(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	id := do(t, ts, "POST", "/fhir/Patient", patient("")).json(t)["id"].(string)
+	for _, tc := range []struct {
+		header, value string
+		want          int
+	}{
+		{"If-None-Match", `W/"1"`, http.StatusNotModified},
+		{"If-None-Match", `"1"`, http.StatusNotModified},
+		{"If-None-Match", `W/"7", W/"1"`, http.StatusNotModified},
+		{"If-None-Match", `*`, http.StatusNotModified},
+		{"If-None-Match", `W/"2"`, http.StatusOK},
+		{"If-Modified-Since", "Mon, 01 Jan 2100 00:00:00 GMT", http.StatusNotModified},
+		{"If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT", http.StatusOK},
+	} {
+		r := do(t, ts, "GET", "/fhir/Patient/"+id, nil, tc.header, tc.value)
+		if r.status != tc.want {
+			t.Errorf("%s: %s gave %d, want %d", tc.header, tc.value, r.status, tc.want)
+		}
+	}
+}

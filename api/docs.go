@@ -23,15 +23,15 @@ import (
 // @description
 // @description  **Formats.** Bodies are `application/fhir+json` (`application/json` is accepted too). XML is refused: an `Accept` or `_format` the server cannot satisfy is 406, a request `Content-Type` other than JSON is 415. `_format` (`json`, `application/json`, `application/fhir+json`) overrides `Accept`; `_pretty=true` indents the response.
 // @description
-// @description  **Compression.** Responses of 1400 bytes or more are gzipped when the request has `Accept-Encoding: gzip`. A request body may be sent with `Content-Encoding: gzip`; the size limit (16 MiB by default, 413 beyond) applies after decompression.
+// @description  **Compression.** Responses of 1400 bytes or more are gzipped when the request has `Accept-Encoding: gzip`. A request body may be sent with `Content-Encoding: gzip`; the size limit (8 MiB by default, 413 beyond) applies after decompression.
 // @description
-// @description  **Versions.** Every resource response carries `ETag: W/"n"`, the NHS APIs' `E-Tag: n` (the bare version number) and `Last-Modified`. An update or delete with `If-Match: W/"n"` (or the request header `E-Tag: n`) is refused with 412 unless n is the current version. A read with `If-None-Match: W/"n"` is 304 when n is current. Deletion is logical: a deleted resource reads as 410 Gone and stays in its history.
+// @description  **Versions.** Every resource response carries `ETag: W/"n"`, the NHS APIs' `E-Tag: n` (the bare version number) and `Last-Modified`. An update or delete with `If-Match: W/"n"` (or the request header `E-Tag: n`) is refused with 412 unless n is the current version. A read with `If-None-Match: W/"n"` is 304 when n is current, and so is one with `If-Modified-Since` not before `Last-Modified`. Deletion is logical: a deleted resource reads as 410 Gone and stays in its history.
 // @description
 // @description  **Conditional interactions.** `If-None-Exist: identifier=system|value` on a create returns the existing match (200) instead of creating a duplicate. `PUT` and `DELETE` on `/fhir/{type}?criteria` update or delete the one match; several matches are 412.
 // @description
 // @description  **Prefer.** Writes honour `Prefer: return=minimal` (no body), `return=representation` (the resource, the default) and `return=OperationOutcome`.
 // @description
-// @description  **Request ids (NHS API conventions).** `X-Request-ID` and `X-Correlation-ID` are mirrored on the response. On a write, `X-Request-ID` is an idempotency key: a retry with the same id, method and path returns the first answer and writes nothing again.
+// @description  **Request ids (NHS API conventions).** `X-Request-ID` and `X-Correlation-ID` are mirrored on the response. On a write, `X-Request-ID` is an idempotency key: a retry with the same id, method, URL and body returns the first answer and writes nothing again; a different request reusing the id runs as itself.
 // @description
 // @description  **Errors.** Every error is an OperationOutcome. Issues with severity error carry, beside the FHIR issue code, `details.coding` in the NHS code system `https://fhir.nhs.uk/Codesystem/http-error-codes` (the issue code in upper case). A resource type that FHIR R4 does not define is 404, an id that is not a FHIR id is 400, and a method this document does not list for a path is 405 with an `Allow` header. Internal errors are 500 with a generic message.
 // @accept       application/fhir+json,application/json

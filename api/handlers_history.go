@@ -114,15 +114,14 @@ func pageSize(c *gin.Context) (int, error) {
 	return min(n, maxCount), nil
 }
 
-// parseInstant reads a FHIR instant (or a dateTime with a zone) from a parameter.
+// parseInstant reads a FHIR instant (or a dateTime with a zone; a date alone is midnight
+// UTC) from a parameter, truncated to the millisecond: the store's clock has no finer
+// grain, and links carry the value back at that precision.
 func parseInstant(name, raw string) (time.Time, error) {
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00"} {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04Z07:00", "2006-01-02"} {
 		if t, err := time.Parse(layout, raw); err == nil {
-			return t, nil
+			return t.Truncate(time.Millisecond), nil
 		}
-	}
-	if t, err := time.Parse("2006-01-02", raw); err == nil {
-		return t, nil
 	}
 	return time.Time{}, fhir.Errorf(fhir.KindInvalid, "invalid", "", "%s %q is not an instant (e.g. 2024-01-31T09:00:00Z)", name, raw)
 }

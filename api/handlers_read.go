@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,7 +45,7 @@ func (s *Server) handleRead(c *gin.Context) {
 		readFailed(c, rec, err)
 		return
 	}
-	if inm := c.GetHeader("If-None-Match"); inm != "" && inm == `W/"`+strconv.FormatInt(rec.Version, 10)+`"` {
+	if notModified(c, rec) {
 		versionHeaders(c, rec)
 		c.Status(http.StatusNotModified)
 		return
@@ -106,4 +108,24 @@ func readFailed(c *gin.Context, rec store.Record, err error) {
 	default:
 		fail(c, err)
 	}
+}
+
+// notModified evaluates a conditional read: If-None-Match (a list of weak or strong ETags,
+// or *) wins over If-Modified-Since, as RFC 9110 orders them.
+func notModified(c *gin.Context, rec store.Record) bool {
+	if inm := c.GetHeader("If-None-Match"); inm != "" {
+		v := strconv.FormatInt(rec.Version, 10)
+		for _, tag := range strings.Split(inm, ",") {
+			tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+			if tag == "*" || tag == `"`+v+`"` {
+				return true
+			}
+		}
+		return false
+	}
+	if ims := c.GetHeader("If-Modified-Since"); ims != "" {
+		t, err := http.ParseTime(ims)
+		return err == nil && !rec.LastUpdated.Truncate(time.Second).After(t)
+	}
+	return false
 }

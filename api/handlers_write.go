@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -195,7 +197,7 @@ func (s *Server) handleConditionalUpdate(c *gin.Context) {
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
 // @Router       /fhir/{type}/{id} [delete]
 func (s *Server) handleDelete(c *gin.Context) {
-	op := store.Op{Kind: store.OpDelete, Type: c.Param("type"), ID: c.Param("id"), RequestKey: requestKey(c)}
+	op := store.Op{Kind: store.OpDelete, Type: c.Param("type"), ID: c.Param("id"), RequestKey: requestKey(c, nil)}
 	var err error
 	if op.IfMatch, err = ifMatch(c); err != nil {
 		fail(c, err)
@@ -238,7 +240,7 @@ func (s *Server) handleConditionalDelete(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s.apply(c, store.Op{Kind: store.OpDelete, Type: c.Param("type"), Condition: cond, RequestKey: requestKey(c)})
+	s.apply(c, store.Op{Kind: store.OpDelete, Type: c.Param("type"), Condition: cond, RequestKey: requestKey(c, nil)})
 }
 
 // writeOp reads, checks and validates the body of a create or update.
@@ -252,7 +254,7 @@ func (s *Server) writeOp(c *gin.Context, kind store.OpKind) (store.Op, error) {
 		return store.Op{}, err
 	}
 	op := store.NewWrite(kind, r, s.cfg.UniqueRules)
-	op.RequestKey = requestKey(c)
+	op.RequestKey = requestKey(c, op.JSON)
 	if kind == store.OpUpdate {
 		if op.IfMatch, err = ifMatch(c); err != nil {
 			return store.Op{}, err
@@ -261,14 +263,19 @@ func (s *Server) writeOp(c *gin.Context, kind store.OpKind) (store.Op, error) {
 	return op, nil
 }
 
-// requestKey makes a write idempotent per X-Request-ID (NHS API convention): a retry with
-// the same id, method and URL returns the first result instead of writing twice.
-func requestKey(c *gin.Context) string {
+// requestKey makes a write idempotent per X-Request-ID (NHS API convention): a retry
+// of the same request (same id, method, URL with its query, and body) returns the first
+// result instead of writing twice. A different request that reuses an id is not a retry
+// and runs on its own: it must never be answered with another request's record.
+func requestKey(c *gin.Context, body []byte) string {
 	id := c.GetHeader("X-Request-ID")
 	if id == "" {
 		return ""
 	}
-	return c.Request.Method + " " + c.Request.URL.Path + " " + id
+	h := sha256.New()
+	h.Write([]byte(c.Request.Method + " " + c.Request.URL.RequestURI() + "\n"))
+	h.Write(body)
+	return id + " " + hex.EncodeToString(h.Sum(nil))
 }
 
 func criteria(c *gin.Context) (*search.Query, error) {

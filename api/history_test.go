@@ -91,3 +91,25 @@ func TestHistoryPaging(t *testing.T) {
 	}
 	wantOutcome(t, do(t, ts, "GET", "/fhir/Patient/_history?_cursor=garbage", nil), http.StatusBadRequest, "")
 }
+
+// A _since with sub-millisecond digits (Python's isoformat) still pages.
+func TestHistorySinceMicroseconds(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	for range 3 {
+		do(t, ts, "POST", "/fhir/Patient", patient(""))
+	}
+	next := "/fhir/Patient/_history?_count=1&_since=2020-01-01T00:00:00.123456Z"
+	for pages := 0; next != ""; pages++ {
+		if pages > 5 {
+			t.Fatal("paging does not end")
+		}
+		r := do(t, ts, "GET", next, nil)
+		wantStatus(t, r, http.StatusOK, "page")
+		next = ""
+		for _, l := range r.json(t)["link"].([]any) {
+			if l.(map[string]any)["relation"] == "next" {
+				next = strings.TrimPrefix(l.(map[string]any)["url"].(string), ts.URL)
+			}
+		}
+	}
+}

@@ -40,7 +40,7 @@ type Server struct {
 
 // DefaultMaxBodyBytes bounds a request body: far above any single resource, small enough
 // that a hostile client cannot make the server hold gigabytes.
-const DefaultMaxBodyBytes = 16 << 20
+const DefaultMaxBodyBytes = 8 << 20
 
 // New builds the HTTP handler over st.
 func New(cfg Config, st store.Store, log *slog.Logger) *Server {

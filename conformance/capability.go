@@ -67,7 +67,7 @@ func Build(in Input) map[string]any {
 			"conditionalCreate": conditional["create"],
 			"conditionalUpdate": conditional["conditional-update"],
 			"conditionalDelete": conditionalDelete(conditional["conditional-delete"]),
-			"conditionalRead":   "modified-since",
+			"conditionalRead":   "full-support",
 		}
 		if in.SearchParams != nil {
 			var sps []map[string]any

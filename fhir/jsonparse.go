@@ -15,13 +15,14 @@ import (
 // body, so they cost no allocation of their own; the price is that any one of them keeps
 // the whole copy alive (see Resource).
 type parser struct {
-	src   string
-	pos   int       // next byte to read
-	done  int       // src[:done] is accounted for in out
-	out   []byte    // compact form: src without the whitespace between tokens
-	buf   []byte    // scratch for strings with escapes
-	elems []any     // items of the open arrays, innermost last
-	trail []pathSeg // where the error being returned was raised, innermost first
+	src    string
+	pos    int       // next byte to read
+	done   int       // src[:done] is accounted for in out
+	out    []byte    // compact form: src without the whitespace between tokens
+	buf    []byte    // scratch for strings with escapes
+	elems  []any     // items of the open arrays, innermost last
+	trail  []pathSeg // where the error being returned was raised, innermost first
+	values int       // values read so far, bounded by MaxValues
 }
 
 // pathSeg is one step of an error's expression: a member name or an array index.
@@ -30,6 +31,12 @@ type pathSeg struct {
 	index int
 	isKey bool
 }
+
+// MaxValues bounds the JSON values (objects, arrays, strings, numbers…) of one document:
+// the decoded tree costs tens of bytes per value, so a body of small values within the
+// byte limit (a megabyte of "0,") could otherwise cost a gigabyte. Real resources hold a
+// few thousand; a large transaction Bundle a few hundred thousand.
+const MaxValues = 1 << 19
 
 // parseJSON returns the value of body, whose compact form is js. Numbers are json.Number
 // with the text as written; strings are decoded. A lone UTF-16 surrogate escape decodes to
@@ -70,6 +77,9 @@ func isJSONSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c =
 func (p *parser) value(depth int) (any, *Error) {
 	if depth > MaxDepth {
 		return nil, Errorf(KindInvalid, "structure", "", "the resource is nested more than %d levels deep", MaxDepth)
+	}
+	if p.values++; p.values > MaxValues {
+		return nil, Errorf(KindInvalid, "too-costly", "", "the resource has more than %d JSON values", MaxValues)
 	}
 	p.space()
 	if p.pos >= len(p.src) {

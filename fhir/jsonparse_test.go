@@ -240,3 +240,12 @@ func BenchmarkDecodePatient(b *testing.B) {
 		}
 	}
 }
+
+// A body of many tiny values is refused before its tree costs gigabytes.
+func TestDecodeBoundsValues(t *testing.T) {
+	body := []byte(`{"resourceType":"Patient","x":[` + strings.Repeat("0,", MaxValues) + `0]}`)
+	_, err := Decode(body)
+	if fe, ok := err.(*Error); !ok || fe.Kind != KindInvalid || fe.Issues[0].Code != "too-costly" {
+		t.Fatalf("Decode of %d values: %v, want a too-costly KindInvalid error", MaxValues+3, err)
+	}
+}

@@ -122,6 +122,10 @@ func escape(s string) string {
 	return r.Replace(s)
 }
 
+// MaxValues bounds the comma-separated values of one parameter: each is a term of the
+// compiled query, and SQL engines cap those.
+const MaxValues = 100
+
 // ParseCriteria parses the query part of a conditional interaction (If-None-Exist, a
 // conditional update or delete URL) for resource type typ. Every parameter must be known:
 // a condition that silently ignored a parameter would match the wrong resource.
@@ -146,7 +150,11 @@ func ParseCriteria(typ, raw string) (*Query, error) {
 		}
 		for _, v := range vals[name] {
 			c := Clause{Param: p}
-			for _, part := range splitUnescaped(v, ',') {
+			parts := splitUnescaped(v, ',')
+			if len(parts) > MaxValues {
+				return nil, fhir.Errorf(fhir.KindInvalid, "too-costly", "", "search parameter %q has %d values; at most %d are allowed", name, len(parts), MaxValues)
+			}
+			for _, part := range parts {
 				tok, err := parseToken(p, part)
 				if err != nil {
 					return nil, err

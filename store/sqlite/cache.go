@@ -89,8 +89,12 @@ func (c *cache) publish(recs []store.Record) {
 func (c *cache) put(rec store.Record) {
 	k := cacheKey{rec.Type, rec.ID}
 	cost := int64(len(rec.JSON) + len(rec.Type) + len(rec.ID) + entryOverhead)
-	if cost > c.limit/8 {
-		return // one huge resource must not flush the cache
+	if cost > c.limit/8 { // one huge resource must not flush the cache; drop its old version
+		if old, ok := c.entries[k]; ok && old.Seq < rec.Seq {
+			delete(c.entries, k)
+			c.size -= int64(len(old.JSON) + len(old.Type) + len(old.ID) + entryOverhead)
+		}
+		return
 	}
 	if old, ok := c.entries[k]; ok {
 		if old.Seq >= rec.Seq {

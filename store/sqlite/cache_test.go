@@ -121,3 +121,14 @@ func TestCacheEvictsWithinLimit(t *testing.T) {
 		t.Error("a fill stamped before a later commit was cached")
 	}
 }
+
+// A new version too large to cache must not leave the old one behind.
+func TestCacheDropsOldVersionOfOversizeRecord(t *testing.T) {
+	c := newCache(8 << 10)
+	c.publish([]store.Record{{Type: "Binary", ID: "b", Seq: 1, JSON: []byte(`{"resourceType":"Binary"}`)}})
+	big := make([]byte, 4<<10)
+	c.publish([]store.Record{{Type: "Binary", ID: "b", Seq: 2, JSON: big}})
+	if rec, ok := c.get("Binary", "b"); ok {
+		t.Errorf("after an oversize update the cache still serves seq %d", rec.Seq)
+	}
+}

@@ -103,3 +103,25 @@ func TestErrorsAreOperationOutcomes(t *testing.T) {
 		})
 	}
 }
+
+func TestNegotiationWeights(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	p := patient("")
+	p["name"] = []any{map[string]any{"family": strings.Repeat("Long", 500)}}
+	id := do(t, ts, "POST", "/fhir/Patient", p).json(t)["id"].(string)
+	wantStatus(t, do(t, ts, "GET", "/fhir/Patient/"+id, nil, "Accept", "application/fhir+json;q=0, application/fhir+xml"), http.StatusNotAcceptable, "JSON refused by q=0")
+	req, _ := http.NewRequest("GET", ts.URL+"/fhir/Patient/"+id, nil)
+	req.Header.Set("Accept-Encoding", "gzip;q=0, identity")
+	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") == "gzip" {
+		t.Error("gzip;q=0 still got a gzipped response")
+	}
+	r := do(t, ts, "PATCH", "/fhir/Patient/"+id, `[]`)
+	if got := r.header.Get("Allow"); got != "GET, PUT, DELETE" {
+		t.Errorf("405 on an instance: Allow %q", got)
+	}
+}

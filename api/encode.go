@@ -39,7 +39,7 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
 	case "", "identity":
 	case "gzip":
-		zr, err := gzip.NewReader(io.LimitReader(c.Request.Body, limit+1))
+		zr, err := gzip.NewReader(c.Request.Body) // limitBody bounds the compressed bytes
 		if err != nil {
 			return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the gzip-encoded body could not be read")
 		}
@@ -101,8 +101,8 @@ func negotiate(c *gin.Context) error {
 		return nil
 	}
 	for _, part := range strings.Split(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if q, perr := strconv.ParseFloat(params["q"], 64); err != nil || (perr == nil && q <= 0) {
 			continue
 		}
 		switch mt {
@@ -164,7 +164,7 @@ var gzipPool = sync.Pool{New: func() any { return gzip.NewWriter(io.Discard) }}
 
 // writeBody writes body, gzipped when the client accepts gzip and the body is large.
 func writeBody(c *gin.Context, body []byte) {
-	if len(body) < gzipMin || !strings.Contains(c.GetHeader("Accept-Encoding"), "gzip") {
+	if len(body) < gzipMin || !acceptsGzip(c.GetHeader("Accept-Encoding")) {
 		c.Header("Content-Length", strconv.Itoa(len(body)))
 		_, _ = c.Writer.Write(body)
 		return
@@ -176,4 +176,27 @@ func writeBody(c *gin.Context, body []byte) {
 	_, _ = zw.Write(body)
 	_ = zw.Close()
 	gzipPool.Put(zw)
+}
+
+// acceptsGzip reads Accept-Encoding with its weights: "gzip;q=0" refuses gzip.
+func acceptsGzip(header string) bool {
+	ok := false
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name != "gzip" && name != "*" {
+			continue
+		}
+		q := 1.0
+		if k, v, found := strings.Cut(strings.TrimSpace(params), "="); found && strings.TrimSpace(k) == "q" {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				q = f
+			}
+		}
+		if name == "gzip" {
+			return q > 0
+		}
+		ok = q > 0
+	}
+	return ok
 }

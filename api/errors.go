@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -59,6 +61,12 @@ func fail(c *gin.Context, err error) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
+	if errors.Is(fe, context.Canceled) {
+		// The client went away while its request waited: nothing to answer, no fault.
+		logFrom(c).Info("client closed the request", "op", fe.Op)
+		c.AbortWithStatus(http.StatusServiceUnavailable)
+		return
+	}
 	if status >= 500 {
 		logFrom(c).Error("request failed", "op", fe.Op, "kind", fe.Kind.String(), "details", fe.Details, "cause", causeText(fe))
 	}
@@ -67,7 +75,7 @@ func fail(c *gin.Context, err error) {
 		issues = []fhir.Issue{{Severity: fhir.SeverityError, Code: defaultCode[fe.Kind], Diagnostics: defaultDiagnostics(fe.Kind)}}
 	}
 	if fe.Kind == fhir.KindMethodNotAllowed {
-		c.Header("Allow", "GET, POST, PUT, DELETE")
+		c.Header("Allow", allowed(c.Request.URL.Path))
 	}
 	c.Abort()
 	writeJSON(c, status, outcomeJSON(issues))
@@ -138,4 +146,20 @@ func outcomeJSON(issues []fhir.Issue) outcome {
 // information is a one-issue OperationOutcome reporting success.
 func information(text string) outcome {
 	return outcomeJSON([]fhir.Issue{{Severity: fhir.SeverityInformation, Code: "informational", Diagnostics: text}})
+}
+
+// allowed lists the methods the FHIR routes accept on path, for the Allow header of a 405.
+func allowed(path string) string {
+	segs := strings.Split(strings.Trim(strings.TrimPrefix(path, "/fhir"), "/"), "/")
+	switch {
+	case len(segs) == 1 && (segs[0] == "metadata" || segs[0] == "_history"):
+		return "GET"
+	case len(segs) == 1:
+		return "GET, POST, PUT, DELETE"
+	case segs[len(segs)-1] == "$validate":
+		return "POST"
+	case len(segs) == 2 && segs[1] == "_history", len(segs) >= 3:
+		return "GET"
+	}
+	return "GET, PUT, DELETE"
 }

@@ -36,6 +36,10 @@ var DefaultUniqueRules = []UniqueRule{
 	}},
 }
 
+// keySep separates the parts of a business key: a control character FHIR strings cannot
+// hold, so "a|b" + "c" and "a" + "b|c" never make the same key.
+const keySep = "\x1f"
+
 // BusinessKeys returns the keys r claims under rules.
 func BusinessKeys(r *Resource, rules []UniqueRule) []BusinessKey {
 	var keys []BusinessKey
@@ -55,7 +59,7 @@ func BusinessKeys(r *Resource, rules []UniqueRule) []BusinessKey {
 				continue
 			}
 			keys = append(keys, BusinessKey{
-				Key:         r.Type + "|" + sys + "|" + val,
+				Key:         r.Type + keySep + sys + keySep + val,
 				Diagnostics: rule.Diagnostics(sys, val),
 			})
 		}

@@ -63,11 +63,18 @@ func historyEntry(base string, rec store.Record) bundleEntry {
 			LastModified: rec.LastUpdated.UTC().Format("2006-01-02T15:04:05.000Z"),
 		},
 	}
+	op, created := rec.Op, rec.Created
+	if op == 0 { // written before the store recorded how: infer
+		op, created = store.OpUpdate, rec.Version == 1
+		if rec.Version == 1 {
+			op = store.OpCreate
+		}
+	}
 	switch {
 	case rec.Deleted:
 		e.Request = &entryRequest{Method: http.MethodDelete, URL: rec.Type + "/" + rec.ID}
 		e.Response.Status = "204"
-	case rec.Version == 1:
+	case op == store.OpCreate:
 		e.Resource = rec.JSON
 		e.Request = &entryRequest{Method: http.MethodPost, URL: rec.Type}
 		e.Response.Status = "201"
@@ -75,6 +82,9 @@ func historyEntry(base string, rec store.Record) bundleEntry {
 		e.Resource = rec.JSON
 		e.Request = &entryRequest{Method: http.MethodPut, URL: rec.Type + "/" + rec.ID}
 		e.Response.Status = "200"
+		if created {
+			e.Response.Status = "201"
+		}
 	}
 	return e
 }

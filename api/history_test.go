@@ -113,3 +113,22 @@ func TestHistorySinceMicroseconds(t *testing.T) {
 		}
 	}
 }
+
+// History entries say how each version was made: a PUT that created says PUT and 201.
+func TestHistoryRecordsTheInteraction(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	o := map[string]any{"resourceType": "Organization", "id": "h1", "name": "A"}
+	do(t, ts, "PUT", "/fhir/Organization/h1", o)
+	do(t, ts, "PUT", "/fhir/Organization/h1", o)
+	do(t, ts, "DELETE", "/fhir/Organization/h1", nil)
+	do(t, ts, "PUT", "/fhir/Organization/h1", o)
+	h := do(t, ts, "GET", "/fhir/Organization/h1/_history", nil).json(t)
+	var got []string
+	for _, e := range h["entry"].([]any) {
+		m := e.(map[string]any)
+		got = append(got, m["request"].(map[string]any)["method"].(string)+" "+m["response"].(map[string]any)["status"].(string))
+	}
+	if s := strings.Join(got, ","); s != "PUT 201,DELETE 204,PUT 200,PUT 201" {
+		t.Errorf("history = %s, want PUT 201,DELETE 204,PUT 200,PUT 201", s)
+	}
+}

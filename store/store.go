@@ -16,6 +16,8 @@ type Record struct {
 	Deleted     bool      // a deletion marker; JSON is nil
 	JSON        []byte    // the stamped resource (id and meta set by the store)
 	Seq         int64     // position in the store's change log (see Changes)
+	Op          OpKind    // the kind of op that wrote this version (0 when not recorded)
+	Created     bool      // this version made the resource exist: a create or re-creation
 }
 
 // OpKind says what an Op does.

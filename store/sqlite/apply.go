@@ -170,7 +170,11 @@ func (w *writer) write(op *store.Op, id string, cur current) (store.Record, erro
 	}
 	deleted := op.Kind == store.OpDelete
 	rec := store.Record{Type: op.Type, ID: id, Version: cur.version + 1, Deleted: deleted,
-		LastUpdated: w.now().UTC().Truncate(time.Millisecond)}
+		LastUpdated: w.now().UTC().Truncate(time.Millisecond), Op: op.Kind, Created: !deleted && !cur.live}
+	how := 10 * int64(op.Kind)
+	if rec.Created {
+		how++
+	}
 	if cur.live {
 		if err := w.exec(w.releaseKeys, op.Type, id); err != nil {
 			return store.Record{}, err
@@ -186,7 +190,7 @@ func (w *writer) write(op *store.Op, id string, cur current) (store.Record, erro
 		}
 		rec.JSON = js
 	}
-	res, err := w.insertVersion.ExecContext(w.ctx, op.Type, id, rec.Version, rec.LastUpdated.UnixMilli(), deleted, rec.JSON)
+	res, err := w.insertVersion.ExecContext(w.ctx, op.Type, id, rec.Version, rec.LastUpdated.UnixMilli(), deleted, rec.JSON, how)
 	if err != nil {
 		return store.Record{}, err
 	}

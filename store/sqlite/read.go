@@ -16,7 +16,7 @@ import (
 // last commit and never waits for the writer.
 
 // recordColumns are the versions columns scanRecord reads, in its order.
-const recordColumns = `type, id, seq, version, last_updated, deleted, json`
+const recordColumns = `type, id, seq, version, last_updated, deleted, json, how`
 
 type readStmts struct {
 	read, vread, changes                        *sql.Stmt
@@ -32,7 +32,7 @@ func prepareReads(ctx context.Context, rdb *sql.DB) (*readStmts, error) {
 		stmt **sql.Stmt
 		sql  string
 	}{
-		{&r.read, `SELECT v.type, v.id, v.seq, v.version, v.last_updated, v.deleted, v.json
+		{&r.read, `SELECT v.type, v.id, v.seq, v.version, v.last_updated, v.deleted, v.json, v.how
 			FROM resources r JOIN versions v ON v.seq = r.seq WHERE r.type = ? AND r.id = ?`},
 		{&r.vread, `SELECT ` + recordColumns + ` FROM versions WHERE type = ? AND id = ? AND version = ?`},
 		{&r.changes, `SELECT ` + recordColumns + ` FROM versions WHERE seq > ? ORDER BY seq LIMIT ?`},
@@ -67,10 +67,11 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanRecord(row scanner) (store.Record, error) {
 	var rec store.Record
-	var ms int64
-	if err := row.Scan(&rec.Type, &rec.ID, &rec.Seq, &rec.Version, &ms, &rec.Deleted, &rec.JSON); err != nil {
+	var ms, how int64
+	if err := row.Scan(&rec.Type, &rec.ID, &rec.Seq, &rec.Version, &ms, &rec.Deleted, &rec.JSON, &how); err != nil {
 		return store.Record{}, err
 	}
+	rec.Op, rec.Created = store.OpKind(how/10), how%10 == 1
 	rec.LastUpdated = time.UnixMilli(ms).UTC()
 	return rec, nil
 }
@@ -205,7 +206,7 @@ func (db *DB) Search(ctx context.Context, q *search.Query, limit int) ([]store.R
 	if err != nil {
 		return nil, translate(op, err)
 	}
-	recs, err := scanRecords(db.reads.searches.query(ctx, `SELECT v.type, v.id, v.seq, v.version, v.last_updated, v.deleted, v.json
+	recs, err := scanRecords(db.reads.searches.query(ctx, `SELECT v.type, v.id, v.seq, v.version, v.last_updated, v.deleted, v.json, v.how
 		FROM resources r JOIN versions v ON v.seq = r.seq WHERE `+where+` ORDER BY r.id LIMIT ?`, append(args, limit)...))
 	return recs, translate(op, err)
 }

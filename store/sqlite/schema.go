@@ -62,6 +62,10 @@ CREATE TABLE requests (
 ) WITHOUT ROWID;
 CREATE INDEX requests_created ON requests (created);
 `,
+	// 2: how records the interaction that wrote each version, for history entries:
+	// 10·OpKind + 1 when the version made the resource exist (a create or re-creation).
+	// Versions written before it read 0, and history falls back to guessing.
+	`ALTER TABLE versions ADD COLUMN how INTEGER NOT NULL DEFAULT 0;`,
 }
 
 // migrate brings the schema up to date in one immediate transaction, so that two

@@ -46,7 +46,7 @@ func newWriter(ctx context.Context, conn *sql.Conn, now func() time.Time) (*writ
 		{&w.rollback, `ROLLBACK`},
 		{&w.current, `SELECT version, seq, deleted FROM resources WHERE type = ? AND id = ?`},
 		{&w.recordAt, `SELECT ` + recordColumns + ` FROM versions WHERE seq = ?`},
-		{&w.insertVersion, `INSERT INTO versions (type, id, version, last_updated, deleted, json) VALUES (?, ?, ?, ?, ?, ?)`},
+		{&w.insertVersion, `INSERT INTO versions (type, id, version, last_updated, deleted, json, how) VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&w.upsertResource, `INSERT INTO resources (type, id, version, seq, deleted) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, deleted = excluded.deleted`},
 		{&w.deleteTokens, `DELETE FROM tokens WHERE type = ? AND id = ?`},

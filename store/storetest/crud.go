@@ -29,6 +29,9 @@ func testCreateStampsAndReads(t *testing.T, s store.Store) {
 		t.Fatalf("Apply(create) = %+v, want Patient/p1 version 1, live, seq > 0, not replayed", res)
 	}
 	checkStamped(t, rec, op.JSON)
+	if rec.Op != store.OpCreate || !rec.Created {
+		t.Errorf("create recorded Op %d Created %v, want OpCreate, true", rec.Op, rec.Created)
+	}
 
 	var doc struct {
 		ID   string `json:"id"`
@@ -107,6 +110,21 @@ func testUpdateAsCreate(t *testing.T, s store.Store) {
 	}
 	checkStamped(t, res.Record, op.JSON)
 	checkRecord(t, "Read", read(t, s, "Patient", "client-chosen"), res.Record)
+	// How each version was written is kept, for history entries.
+	up := applyOutcome(t, s, updateOp(t, "Patient", "client-chosen", "v2"), store.Updated).Record
+	page, err := s.History(ctx(t), store.HistoryQuery{Type: "Patient", ID: "client-chosen", Count: 10})
+	if err != nil || len(page.Records) != 2 {
+		t.Fatalf("History: %v, %d records", err, len(page.Records))
+	}
+	for _, c := range []struct {
+		rec     store.Record
+		op      store.OpKind
+		created bool
+	}{{res.Record, store.OpUpdate, true}, {up, store.OpUpdate, false}, {page.Records[1], store.OpUpdate, true}, {page.Records[0], store.OpUpdate, false}} {
+		if c.rec.Op != c.op || c.rec.Created != c.created {
+			t.Errorf("version %d: Op %d Created %v, want %d %v", c.rec.Version, c.rec.Op, c.rec.Created, c.op, c.created)
+		}
+	}
 }
 
 func testIfMatch(t *testing.T, s store.Store) {

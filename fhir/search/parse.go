@@ -177,7 +177,7 @@ func (p *parser) skip(strict *fhir.Error, note string) {
 }
 
 func (p *parser) warn(format string, args ...any) {
-	p.q.Ignored = append(p.q.Ignored, "warning: "+fmt.Sprintf(format, args...))
+	p.q.Warnings = append(p.q.Warnings, fmt.Sprintf(format, args...))
 }
 
 func (p *parser) fail(err *fhir.Error) { p.errs = append(p.errs, err) }

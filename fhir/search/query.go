@@ -75,6 +75,7 @@ type Query struct {
 	RevInclude []Include
 	Cursor     string   // opaque position of a next page
 	Ignored    []string // parameters skipped under lenient handling, for the OperationOutcome
+	Warnings   []string // non-fatal problems with values, for the OperationOutcome (severity warning)
 }
 
 // Clause is one parameter occurrence; any of its Values may match (OR).

@@ -39,8 +39,8 @@ const maxDepth = 8
 // implement, or, in strict mode, an unknown parameter). A known parameter with an
 // unsupported modifier is an error in either mode: ignoring it would silently widen the
 // results. In lenient mode unknown parameter names, and the FHIR parameters this server
-// does not implement, are skipped and described in Query.Ignored, as are the NHS API's
-// warnings (prefixed "warning: ").
+// does not implement, are skipped and described in Query.Ignored; the NHS API's
+// warnings about values go to Query.Warnings.
 func Parse(typ string, params url.Values, opts ParseOptions) (*Query, error) {
 	p := &parser{typ: typ, opts: opts, q: &Query{Type: typ}}
 	if p.opts.Now == nil {

@@ -29,14 +29,18 @@ func run(args []string, out io.Writer) error {
 	if len(args) > 0 && args[0] == "bare" {
 		return serveBare(args[1:])
 	}
+	if len(args) > 0 && args[0] == "gen" {
+		return generate(args[1:], out)
+	}
 	fs := flag.NewFlagSet("nimsload", flag.ContinueOnError)
 	target := fs.String("target", "http://127.0.0.1:8080", "server base URL (without /fhir)")
-	scenario := fs.String("scenario", "read", "read | create | bare")
+	scenario := fs.String("scenario", "read", "read | create | bare | a search shape: "+strings.Join(shapeNames(), " | "))
 	conc := fs.String("c", "1,16,64", "comma-separated concurrency levels")
 	dur := fs.Duration("d", 10*time.Second, "measurement time per level")
 	warm := fs.Duration("warmup", 2*time.Second, "warm-up time per level (not measured)")
 	seed := fs.Int("seed-resources", 1000, "patients created before a read run")
 	label := fs.String("label", "", "label printed in the result rows (default: scenario)")
+	population := fs.Int("patients", 1000, "search scenarios: patients in the generated population (nimsload gen)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,7 +71,14 @@ func run(args []string, out io.Writer) error {
 			return r, http.StatusCreated
 		}
 	default:
-		return fmt.Errorf("unknown scenario %q", *scenario)
+		shape, ok := searchShapes[*scenario]
+		if !ok {
+			return fmt.Errorf("unknown scenario %q", *scenario)
+		}
+		req = func(rnd *rand.Rand) (*http.Request, int) {
+			r, _ := http.NewRequest("GET", *target+"/fhir/"+shape(rnd.IntN(*population)), nil)
+			return r, http.StatusOK
+		}
 	}
 	fmt.Fprintf(out, "| scenario | concurrency | requests/s | p50 ms | p99 ms | errors |\n|---|---|---|---|---|---|\n")
 	for _, c := range strings.Split(*conc, ",") {

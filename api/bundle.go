@@ -3,7 +3,9 @@ package api
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/nimsproject/nims/store"
 )
@@ -15,7 +17,7 @@ type bundle struct {
 	ID           string        `json:"id,omitempty"`
 	Meta         *bundleMeta   `json:"meta,omitempty"`
 	Type         string        `json:"type"`
-	Total        *int          `json:"total,omitempty"`
+	Total        *int64        `json:"total,omitempty"`
 	Link         []bundleLink  `json:"link,omitempty"`
 	Entry        []bundleEntry `json:"entry"`
 }
@@ -51,6 +53,17 @@ type entryResponse struct {
 	Etag         string `json:"etag,omitempty"`
 	LastModified string `json:"lastModified,omitempty"`
 }
+
+// linkQuery writes the query of a Bundle link as url.Values.Encode does (sorted keys,
+// escaped), but leaves ':', '/' and ',' readable, so that a self link shows
+// patient.identifier=https://fhir.nhs.uk/Id/nhs-number%7C… and _include=Immunization:patient.
+// Escaped or not, they decode the same in a query (RFC 3986 §3.4); every '%' Encode writes
+// starts an escape, so no other text is touched.
+func linkQuery(v url.Values) string {
+	return linkUnescaper.Replace(v.Encode())
+}
+
+var linkUnescaper = strings.NewReplacer("%3A", ":", "%2F", "/", "%2C", ",")
 
 // historyEntry describes one version as a history Bundle entry: the interaction that made
 // it and its outcome.

@@ -165,6 +165,34 @@ var _ = routeDoc
 // @Router       /fhir/{type}/_history [get]
 var _ = routeDoc
 
+// @Summary      Search (POST)
+// @Description  The same search as `GET /fhir/{type}`, with the parameters in an `application/x-www-form-urlencoded` body (and the query string, whose parameters add to the body's), for searches too long or too sensitive for a URL ([search with POST](https://hl7.org/fhir/R4/http.html#search)). The answer is the same searchset Bundle; its links are GET URLs.
+// @Tags         type
+// @Accept       x-www-form-urlencoded
+// @Param        type              path      string  true   "Any FHIR R4 resource type, e.g. Immunization or Patient"  extensions(x-example=Immunization)
+// @Param        _id               formData  string  false  "Resource id"
+// @Param        identifier        formData  string  false  "Business identifier, as system|value, |value or value"
+// @Param        patient.identifier  formData  string  false  "Immunization: the patient's NHS number, https://fhir.nhs.uk/Id/nhs-number|9000000009"
+// @Param        -immunization.target  formData  string  false  "Immunization: vaccine types, comma-separated (COVID,FLU)"
+// @Param        _count            formData  int     false  "Page size: default 50, at most 1000; 0 returns the total only"
+// @Param        _format           query     string  false  "Response format, overriding Accept"  Enums(json, application/json, application/fhir+json)
+// @Param        _pretty           query     bool    false  "Indent the JSON response"
+// @Param        Prefer            header    string  false  "handling=strict makes an unknown or unsupported parameter a 400"
+// @Param        X-Request-ID      header    string  false  "Request id, mirrored on the response"
+// @Param        X-Correlation-ID  header    string  false  "Correlation id, mirrored on the response"
+// @Success      200  {object}  fhirBundle        "Searchset Bundle"
+// @Failure      400  {object}  operationOutcome  "A malformed body, parameter or value, or under Prefer: handling=strict an unknown or unsupported one"
+// @Failure      404  {object}  operationOutcome  "Not a FHIR R4 resource type"
+// @Failure      406  {object}  operationOutcome  "The Accept header or _format asks for a format other than JSON"
+// @Failure      413  {object}  operationOutcome  "Body larger than the limit (after decompression)"
+// @Failure      415  {object}  operationOutcome  "Content-Type other than application/x-www-form-urlencoded"
+// @Failure      500  {object}  operationOutcome  "Internal error"
+// @Failure      503  {object}  operationOutcome  "The store is unavailable"
+// @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
+// @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Router       /fhir/{type}/_search [post]
+var _ = routeDoc
+
 // @Summary      Validate a resource ($validate on an instance)
 // @Description  Runs the checks of a write on the body without storing anything ([$validate](https://hl7.org/fhir/R4/resource-operation-validate.html)). The body is the resource, or a Parameters resource whose `resource` part is the resource; its type must be `{type}`.
 // @Description  The answer is 200 with an OperationOutcome either way: one informational issue when the resource is valid, else the issues found (an empty or unparseable body, a resourceType other than `{type}`, invalid elements).

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 const (
 	mimeFHIRJSON = "application/fhir+json"
 	mimeJSON     = "application/json"
+	mimeForm     = "application/x-www-form-urlencoded"
 )
 
 // readBody returns the request body, gunzipped if the client sent it compressed, refusing
@@ -35,6 +37,19 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 				"Content-Type %q is not supported; send application/fhir+json (XML is not supported)", ct)
 		}
 	}
+	body, err := readLimited(c, limit)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, fhir.Errorf(fhir.KindInvalid, "required", "", "the request has no body; a FHIR resource is required")
+	}
+	return body, nil
+}
+
+// readLimited reads the body, gunzipped when Content-Encoding says so, refusing more than
+// limit bytes after decompression.
+func readLimited(c *gin.Context, limit int64) ([]byte, error) {
 	var r io.Reader = c.Request.Body
 	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
 	case "", "identity":
@@ -59,10 +74,39 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	if int64(len(body)) > limit {
 		return nil, tooLarge(limit)
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, fhir.Errorf(fhir.KindInvalid, "required", "", "the request has no body; a FHIR resource is required")
-	}
 	return body, nil
+}
+
+// searchParams returns the parameters of a search: the query string and, for POST
+// [type]/_search, the application/x-www-form-urlencoded body too
+// (https://hl7.org/fhir/R4/http.html#search). A malformed query string is a 400, not
+// silently cut short, as url.Values would do.
+func searchParams(c *gin.Context, limit int64) (url.Values, error) {
+	params, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the query string is malformed: %s", err.Error())
+	}
+	if c.Request.Method != http.MethodPost {
+		return params, nil
+	}
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != mimeForm {
+			return nil, fhir.Errorf(fhir.KindUnsupportedMedia, "not-supported", "",
+				"Content-Type %q is not supported for _search; send the parameters as %s", ct, mimeForm)
+		}
+	}
+	body, err := readLimited(c, limit)
+	if err != nil {
+		return nil, err
+	}
+	form, err := url.ParseQuery(string(bytes.TrimSpace(body)))
+	if err != nil {
+		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the form body is malformed: %s", err.Error())
+	}
+	for k, vs := range form {
+		params[k] = append(params[k], vs...)
+	}
+	return params, nil
 }
 
 func tooLarge(limit int64) error {
@@ -140,15 +184,24 @@ func writeRaw(c *gin.Context, status int, body []byte) {
 
 // writeJSON encodes v and writes it.
 func writeJSON(c *gin.Context, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	body, err := marshal(v)
+	if err != nil {
 		logFrom(c).Error("encoding a response failed", "cause", err.Error())
 		c.Status(http.StatusInternalServerError)
 		return
 	}
-	writeRaw(c, status, bytes.TrimRight(buf.Bytes(), "\n"))
+	writeRaw(c, status, body)
+}
+
+// marshal encodes v as compact JSON, leaving <, > and & as they are.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }
 
 func pretty(c *gin.Context) bool {

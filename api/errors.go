@@ -156,7 +156,7 @@ func allowed(path string) string {
 		return "GET"
 	case len(segs) == 1:
 		return "GET, POST, PUT, DELETE"
-	case segs[len(segs)-1] == "$validate":
+	case segs[len(segs)-1] == "$validate", len(segs) == 2 && segs[1] == "_search":
 		return "POST"
 	case len(segs) == 2 && segs[1] == "_history", len(segs) >= 3:
 		return "GET"

@@ -95,7 +95,7 @@ func withCursor(v url.Values, cursor string) string {
 	if cursor != "" {
 		out.Set("_cursor", cursor)
 	}
-	return out.Encode()
+	return linkQuery(out)
 }
 
 // pageSize reads _count: default 50, at most 1000.

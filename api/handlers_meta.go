@@ -9,7 +9,6 @@ import (
 
 	"github.com/nimsproject/nims/conformance"
 	"github.com/nimsproject/nims/fhir"
-	"github.com/nimsproject/nims/fhir/search"
 )
 
 // handleMetadata serves the CapabilityStatement, generated from the route table and the
@@ -30,20 +29,20 @@ import (
 // @Router       /fhir/metadata [get]
 func (s *Server) handleMetadata(c *gin.Context) {
 	in := conformance.Input{
-		BaseURL:    s.base(c),
-		Version:    s.cfg.Version,
-		Types:      fhir.ResourceTypes(),
-		Formats:    []string{mimeFHIRJSON, mimeJSON},
-		Operations: []conformance.Operation{{Name: "validate", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-validate"}},
-		SearchParams: func(typ string) []conformance.SearchParam {
-			var out []conformance.SearchParam
-			for _, p := range search.Params(typ) {
-				out = append(out, conformance.SearchParam{Name: p.Name, Type: p.Type.String()})
-			}
-			return append(out, conformance.SearchParam{Name: "_id", Type: "token"})
-		},
+		BaseURL:           s.base(c),
+		Version:           s.cfg.Version,
+		Types:             fhir.ResourceTypes(),
+		Formats:           []string{mimeFHIRJSON, mimeJSON},
+		Operations:        []conformance.Operation{{Name: "validate", Definition: "http://hl7.org/fhir/OperationDefinition/Resource-validate"}},
+		SearchParams:      conformance.SearchParams,
+		SearchIncludes:    conformance.SearchIncludes,
+		SearchRevIncludes: conformance.SearchRevIncludes,
 	}
 	for _, r := range fhirRoutes() {
+		if r.interaction == ISearchCompartment {
+			in.Compartments = []string{patientCompartmentURL}
+			continue
+		}
 		if r.typeLevel {
 			in.TypeInteractions = append(in.TypeInteractions, r.interaction)
 		} else {

@@ -2,12 +2,14 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/nimsproject/nims/fhir"
+	"github.com/nimsproject/nims/fhir/search"
 	"github.com/nimsproject/nims/store"
 )
 
@@ -76,4 +78,14 @@ func ifMatch(c *gin.Context) (int64, error) {
 // location is the URL of one version of a resource.
 func (s *Server) location(c *gin.Context, rec store.Record) string {
 	return s.base(c) + "/" + rec.Type + "/" + rec.ID + "/_history/" + strconv.FormatInt(rec.Version, 10)
+}
+
+// writeSearchset answers a search with the searchset Bundle of one page.
+func (s *Server) writeSearchset(c *gin.Context, path string, q *search.Query, applied url.Values, res store.SearchResult) {
+	b, err := searchset(s.base(c), path, applied, q, res)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	writeJSON(c, http.StatusOK, b)
 }

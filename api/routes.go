@@ -20,10 +20,13 @@ const (
 	IHistorySystem   = "history-system"
 	ICreate          = "create"
 	ISearchType      = "search-type"
-	ICondUpdate      = "conditional-update"
-	ICondDelete      = "conditional-delete"
-	IValidate        = "validate"
-	ICapabilities    = "capabilities"
+	// ISearchCompartment is not a CapabilityStatement interaction: compartment search is
+	// declared by rest.compartment.
+	ISearchCompartment = "search-compartment"
+	ICondUpdate        = "conditional-update"
+	ICondDelete        = "conditional-delete"
+	IValidate          = "validate"
+	ICapabilities      = "capabilities"
 )
 
 // route is one FHIR route. The table is the single list of what the API does: the router
@@ -43,6 +46,7 @@ func fhirRoutes() []route {
 		{http.MethodPost, "/:type", ICreate, true, (*Server).handleCreate},
 		{http.MethodPut, "/:type", ICondUpdate, true, (*Server).handleConditionalUpdate},
 		{http.MethodDelete, "/:type", ICondDelete, true, (*Server).handleConditionalDelete},
+		{http.MethodPost, "/:type/_search", ISearchType, true, (*Server).handleSearch},
 		{http.MethodGet, "/:type/_history", IHistoryType, true, (*Server).handleHistory},
 		{http.MethodPost, "/:type/$validate", IValidate, true, (*Server).handleValidate},
 		{http.MethodGet, "/:type/:id", IRead, true, (*Server).handleRead},
@@ -50,6 +54,9 @@ func fhirRoutes() []route {
 		{http.MethodDelete, "/:type/:id", IDelete, true, (*Server).handleDelete},
 		{http.MethodGet, "/:type/:id/_history", IHistoryInstance, true, (*Server).handleHistory},
 		{http.MethodGet, "/:type/:id/_history/:vid", IVRead, true, (*Server).handleVRead},
+		// [base]/Patient/[id]/[type]: the first segment is named type like every other
+		// route's, as gin requires of wildcards in the same place.
+		{http.MethodGet, "/:type/:id/:memberType", ISearchCompartment, true, (*Server).handleCompartmentSearch},
 		{http.MethodPost, "/:type/:id/$validate", IValidate, true, (*Server).handleValidate},
 	}
 }

@@ -12,6 +12,11 @@ type Input struct {
 	Formats            []string
 	Operations         []Operation
 	SearchParams       func(typ string) []SearchParam
+	SearchIncludes     func(typ string) []string // _include values a search of typ accepts
+	SearchRevIncludes  func(typ string) []string // _revinclude values
+	// Compartments are the canonical URLs of the compartments searched by
+	// [base]/[Compartment]/[id]/[type].
+	Compartments []string
 }
 
 // Operation is an operation the server runs on every type.
@@ -85,6 +90,16 @@ func Build(in Input) map[string]any {
 				r["searchParam"] = sps
 			}
 		}
+		if in.SearchIncludes != nil {
+			if inc := in.SearchIncludes(t); len(inc) > 0 {
+				r["searchInclude"] = inc
+			}
+		}
+		if in.SearchRevIncludes != nil {
+			if rev := in.SearchRevIncludes(t); len(rev) > 0 {
+				r["searchRevInclude"] = rev
+			}
+		}
 		if len(ops) > 0 {
 			r["operation"] = ops
 		}
@@ -92,8 +107,11 @@ func Build(in Input) map[string]any {
 	}
 	rest := map[string]any{
 		"mode":          "server",
-		"documentation": "NIMS FHIR R4 API. JSON only: XML is answered with 406.",
+		"documentation": restDocumentation,
 		"resource":      resources,
+	}
+	if len(in.Compartments) > 0 {
+		rest["compartment"] = in.Compartments
 	}
 	if len(sys) > 0 {
 		rest["interaction"] = sys
@@ -114,6 +132,12 @@ func Build(in Input) map[string]any {
 		"rest":        []any{rest},
 	}
 }
+
+const restDocumentation = "NIMS FHIR R4 API. JSON only: XML is answered with 406. " +
+	"Search: GET [type]?…, POST [type]/_search (form body) and GET Patient/[id]/[type]; unknown parameters are " +
+	"ignored and reported in an OperationOutcome entry (search.mode outcome) unless the request sends " +
+	"Prefer: handling=strict, which makes them a 400. Parameters without a definition URL are this server's own, " +
+	"with no SearchParameter resource: the programme's are defined by their searchParam.documentation."
 
 // buildDate is when this statement's content last changed in meaning; FHIR requires a date.
 const buildDate = "2026-11-27"

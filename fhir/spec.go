@@ -35,6 +35,7 @@ type specElem struct {
 	Node  string   `json:"node"`
 	Attr  bool     `json:"attr"`
 	VS    string   `json:"vs"`
+	Sum   bool     `json:"sum"`
 }
 
 // nodeKind marks the structures whose validation goes beyond their element definitions.
@@ -56,6 +57,7 @@ type node struct {
 	kind     nodeKind
 	fields   map[string]*field // by JSON name: "valueString", not "value[x]"
 	required []*elem           // elements with min ≥ 1
+	elems    []*elem           // every element, in the definition's order
 }
 
 // elem is one element definition; a choice element has one field per allowed type.
@@ -65,6 +67,7 @@ type elem struct {
 	many   bool
 	choice bool
 	attr   bool      // an XML attribute in FHIR's XML form (Element.id): takes no _x companion
+	sum    bool      // a resource's top-level element marked isSummary
 	vs     *valueSet // required binding that could be expanded, else nil
 	fields []*field
 }
@@ -189,7 +192,7 @@ func kindOf(name string) nodeKind {
 
 func addElem(n *node, se specElem, nodes map[string]*node, vss map[string]*valueSet) error {
 	base, choice := strings.CutSuffix(se.Name, "[x]")
-	e := &elem{name: base, min: se.Min, many: se.Max != "" && se.Max != "1", choice: choice, attr: se.Attr, vs: vss[se.VS]}
+	e := &elem{name: base, min: se.Min, many: se.Max != "" && se.Max != "1", choice: choice, attr: se.Attr, sum: se.Sum, vs: vss[se.VS]}
 	if se.Node != "" {
 		child := nodes[se.Node]
 		if child == nil {
@@ -223,6 +226,7 @@ func addElem(n *node, se specElem, nodes map[string]*node, vss map[string]*value
 		}
 		n.fields[f.json] = f
 	}
+	n.elems = append(n.elems, e)
 	if e.min > 0 {
 		n.required = append(n.required, e)
 	}

@@ -87,6 +87,18 @@ type Result struct {
 	Replayed bool
 }
 
+// MaxIncluded bounds the resources _include and _revinclude add to one page.
+const MaxIncluded = 1000
+
+// SearchResult is one page of a search.
+type SearchResult struct {
+	Records   []Record // the matches on this page, in order
+	Included  []Record // what _include/_revinclude reached from them, de-duplicated
+	Truncated bool     // Included was capped at MaxIncluded
+	Next      string   // cursor of the next page; empty on the last page
+	Total     int64    // number of matches (q.Total), -1 when not counted
+}
+
 // HistoryQuery selects versions: of one resource (Type and ID), of a type (Type), or of
 // the whole system (neither).
 type HistoryQuery struct {
@@ -135,9 +147,20 @@ type Store interface {
 	// (for this query) or a Count below 1.
 	History(ctx context.Context, q HistoryQuery) (HistoryPage, error)
 
-	// Search returns up to limit live resources matching q, in id order (none when
-	// limit < 1).
-	Search(ctx context.Context, q *search.Query, limit int) ([]Record, error)
+	// Search runs a parsed query: the live resources of q.Type passing every filter
+	// (q.Filters, chains and _has resolved inside the store, and q.Clauses), ordered by
+	// q.Sort then by id, one page of q.Count starting after q.Cursor; the resources
+	// q.Include and q.RevInclude reach from that page (capped at MaxIncluded, Truncated
+	// set when capped); and Total as q.Total asks (-1 when not counted). With
+	// q.Summary == SummaryCount only Total is computed. The semantics are search.MatchWith,
+	// search.Less and search.Includes: storetest checks every backend against them.
+	// Errors: KindInvalid for a cursor it did not issue for this query.
+	Search(ctx context.Context, q *search.Query) (SearchResult, error)
+
+	// Reindex rebuilds the search index entries of every current version of typ (all
+	// types when empty) from the parameter table, reporting progress; for when the table
+	// changes. Writes continue meanwhile.
+	Reindex(ctx context.Context, typ string, progress func(done int)) error
 
 	// Changes returns the change log after position seq, oldest first, at most limit
 	// entries: every create, update and delete in commit order (an outbox for feeds and

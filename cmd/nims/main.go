@@ -25,6 +25,8 @@ const usage = `usage: nims <command> [flags]
 
 commands:
   serve     run the FHIR API (nims serve --help for flags)
+  reindex   rebuild the search index after the search parameters changed
+            (nims reindex --data DIR [--store URI] [--type T])
   version   print the version
 `
 
@@ -38,6 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "reindex":
+		return reindex(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "nims", version)
 		return nil

@@ -42,6 +42,10 @@ type specElem struct {
 	Node  string   `json:"node,omitempty"`
 	Attr  bool     `json:"attr,omitempty"` // an XML attribute (Element.id, Extension.url): no _x
 	VS    string   `json:"vs,omitempty"`   // required binding, version stripped
+	// Sum marks a resource's top-level element that R4 flags isSummary: what
+	// _summary=true keeps (https://hl7.org/fhir/R4/search.html#summary). It is recorded
+	// for resources' own elements only, the level _summary works at.
+	Sum bool `json:"sum,omitempty"`
 }
 
 type structureDef struct {
@@ -59,6 +63,7 @@ type elementDef struct {
 	Min              int    `json:"min"`
 	Max              string `json:"max"`
 	ContentReference string `json:"contentReference"`
+	IsSummary        bool   `json:"isSummary"`
 	Type             []struct {
 		Code      string `json:"code"`
 		Extension []struct {
@@ -132,7 +137,7 @@ func addStructure(structs map[string][]specElem, sd structureDef, required map[s
 	for _, e := range els[1:] {
 		i := strings.LastIndexByte(e.Path, '.')
 		parent, name := e.Path[:i], e.Path[i+1:]
-		se := specElem{Name: name, Min: e.Min}
+		se := specElem{Name: name, Min: e.Min, Sum: e.IsSummary && sd.Kind == "resource" && parent == sd.Type}
 		if e.Max != "1" {
 			se.Max = e.Max
 		}

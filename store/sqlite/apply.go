@@ -201,15 +201,13 @@ func (w *writer) write(op *store.Op, id string, cur current) (store.Record, erro
 		return store.Record{}, err
 	}
 	if cur.live {
-		if err := w.exec(w.deleteTokens, op.Type, id); err != nil {
+		if err := w.ix.remove(w.ctx, op.Type, id); err != nil {
 			return store.Record{}, err
 		}
 	}
 	if !deleted {
-		for _, e := range op.Entries {
-			if err := w.exec(w.insertToken, op.Type, e.Param, e.Code, e.System, id); err != nil {
-				return store.Record{}, err
-			}
+		if err := w.ix.add(w.ctx, op.Type, id, rec.LastUpdated, op.Entries); err != nil {
+			return store.Record{}, err
 		}
 	}
 	return rec, nil

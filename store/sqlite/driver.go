@@ -21,13 +21,27 @@ package sqlite
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"net/url"
 	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/nimsproject/nims/fhir/search"
 )
+
+// nims_text_matches(text, query) is search.TextMatches, the word-prefix rule of token and
+// reference :text, registered once for every connection the driver opens: the compiler
+// calls the reference function rather than copying its rules into SQL.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("nims_text_matches", 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		text, _ := args[0].(string)
+		query, _ := args[1].(string)
+		return search.TextMatches(text, query), nil
+	})
+}
 
 // openDB opens a pool on the SQLite URI; every new connection runs pragmas first.
 func openDB(uri string, pragmas []string) *sql.DB {

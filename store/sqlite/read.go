@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/nimsproject/nims/fhir"
-	"github.com/nimsproject/nims/fhir/search"
 	"github.com/nimsproject/nims/store"
 )
 
@@ -189,26 +188,6 @@ func sinceMillis(since time.Time) int64 {
 		ms++
 	}
 	return ms
-}
-
-// Search returns up to limit live resources matching q, in id order.
-func (db *DB) Search(ctx context.Context, q *search.Query, limit int) ([]store.Record, error) {
-	const op = "sqlite.Search"
-	leave, err := db.enter()
-	if err != nil {
-		return nil, err
-	}
-	defer leave()
-	if limit <= 0 {
-		return nil, nil
-	}
-	where, args, err := compile(q)
-	if err != nil {
-		return nil, translate(op, err)
-	}
-	recs, err := scanRecords(db.reads.searches.query(ctx, `SELECT v.type, v.id, v.seq, v.version, v.last_updated, v.deleted, v.json, v.how
-		FROM resources r JOIN versions v ON v.seq = r.seq WHERE `+where+` ORDER BY r.id LIMIT ?`, append(args, limit)...))
-	return recs, translate(op, err)
 }
 
 // Changes returns the change log after afterSeq, oldest first.

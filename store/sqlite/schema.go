@@ -66,6 +66,16 @@ CREATE INDEX requests_created ON requests (created);
 	// 10·OpKind + 1 when the version made the resource exist (a create or re-creation).
 	// Versions written before it read 0, and history falls back to guessing.
 	`ALTER TABLE versions ADD COLUMN how INTEGER NOT NULL DEFAULT 0;`,
+	// 3: the search index of every parameter of the table (index.go), rebuilt from the
+	// current versions by migrationHooks[3]. tokens is recreated with id before system so
+	// that "code" (any system) streams in id order.
+	indexSchema,
+}
+
+// migrationHooks[v] runs after migration v's SQL, in the same transaction: work that
+// needs Go, such as extracting index entries from the stored JSON.
+var migrationHooks = map[int]func(ctx context.Context, conn *sql.Conn) error{
+	3: reindexAll,
 }
 
 // migrate brings the schema up to date in one immediate transaction, so that two
@@ -96,6 +106,11 @@ func migrate(ctx context.Context, conn *sql.Conn) (err error) {
 	for v := have; v < len(migrations); v++ {
 		if _, err := conn.ExecContext(ctx, migrations[v]); err != nil {
 			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+		if hook := migrationHooks[v+1]; hook != nil {
+			if err := hook(ctx, conn); err != nil {
+				return fmt.Errorf("migration %d: %w", v+1, err)
+			}
 		}
 	}
 	if _, err := conn.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations)); err != nil {

@@ -30,7 +30,7 @@ func openTest(t testing.TB, dir string, opts Options) *DB {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, t.TempDir(), Options{}) })
+	storetest.Run(t, func(t *testing.T) store.Store { return openTest(t, t.TempDir(), Options{Now: storetest.Clock()}) })
 }
 
 func patientOp(kind store.OpKind, id string) store.Op {

@@ -29,21 +29,30 @@ type stmtCache struct {
 func newStmtCache(q querier) *stmtCache { return &stmtCache{q: q, m: map[string]*sql.Stmt{}} }
 
 func (c *stmtCache) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	c.mu.Lock()
-	stmt, ok := c.m[query]
-	if !ok && len(c.m) < maxCachedStmts {
-		var err error
-		if stmt, err = c.q.PrepareContext(ctx, query); err != nil {
-			c.mu.Unlock()
-			return nil, err
-		}
-		c.m[query] = stmt
+	stmt, err := c.prepared(ctx, query)
+	if err != nil {
+		return nil, err
 	}
-	c.mu.Unlock()
 	if stmt == nil {
 		return c.q.QueryContext(ctx, query, args...)
 	}
 	return stmt.QueryContext(ctx, args...)
+}
+
+// prepared returns the statement of query, preparing it if needed; nil when the cache is
+// full and query is not in it.
+func (c *stmtCache) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	stmt, ok := c.m[query]
+	if !ok && len(c.m) < maxCachedStmts {
+		var err error
+		if stmt, err = c.q.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		c.m[query] = stmt
+	}
+	return stmt, nil
 }
 
 func (c *stmtCache) close() error {

@@ -24,6 +24,7 @@ import (
 type request struct {
 	ctx  context.Context
 	op   store.Op
+	job  func(w *writer) error // instead of op: the store's own work (Reindex)
 	res  store.Result
 	err  error
 	done chan struct{}
@@ -40,20 +41,39 @@ func (db *DB) Apply(ctx context.Context, op store.Op) (store.Result, error) {
 		return store.Result{}, fhir.Wrap("sqlite.Apply", err)
 	}
 	r := &request{ctx: ctx, op: op, done: make(chan struct{})}
+	if err := db.enqueue(r); err != nil {
+		return store.Result{}, err
+	}
+	<-r.done
+	return r.res, r.err
+}
+
+// run has the writer run job in its own savepoint of a group's transaction, like an op.
+func (db *DB) run(ctx context.Context, job func(w *writer) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &request{ctx: ctx, job: job, done: make(chan struct{})}
+	if err := db.enqueue(r); err != nil {
+		return err
+	}
+	<-r.done
+	return r.err
+}
+
+// enqueue hands r to the writer, unless the store is closed or ctx ends first.
+func (db *DB) enqueue(r *request) error {
 	db.mu.RLock()
+	defer db.mu.RUnlock()
 	if db.closed {
-		db.mu.RUnlock()
-		return store.Result{}, unavailable("the store is closed")
+		return unavailable("the store is closed")
 	}
 	select {
 	case db.queue <- r:
-	case <-ctx.Done():
-		db.mu.RUnlock()
-		return store.Result{}, fhir.Wrap("sqlite.Apply", ctx.Err())
+		return nil
+	case <-r.ctx.Done():
+		return fhir.Wrap("sqlite.Apply", r.ctx.Err())
 	}
-	db.mu.RUnlock()
-	<-r.done
-	return r.res, r.err
 }
 
 // check rejects ops that the service layer should never build: bugs, not client errors.
@@ -136,7 +156,11 @@ func (w *writer) commitGroup(batch []*request) {
 			w.abort(batch, err)
 			return
 		}
-		r.res, r.err = w.apply(&r.op)
+		if r.job != nil {
+			r.err = r.job(w)
+		} else {
+			r.res, r.err = w.apply(&r.op)
+		}
 		if r.err != nil {
 			r.err = translate(op, r.err)
 			r.res = store.Result{}

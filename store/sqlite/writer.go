@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"github.com/nimsproject/nims/store"
 	"time"
 
 	"github.com/nimsproject/nims/fhir/search"
+	"github.com/nimsproject/nims/store"
 )
 
 // writer owns the one read-write connection and its prepared statements. Only the
@@ -21,11 +21,11 @@ type writer struct {
 	begin, savepoint, rollbackTo, release, commit, rollback *sql.Stmt
 
 	current, recordAt, insertVersion, upsertResource *sql.Stmt
-	deleteTokens, insertToken                        *sql.Stmt
 	releaseKeys, claimKey, keyHolder                 *sql.Stmt
 	replay, remember, purge                          *sql.Stmt
 
 	all []*sql.Stmt // every statement above, for close
+	ix  *indexer    // the search index's statements
 
 	cache     *cache         // read cache the writer publishes commits to (nil: none)
 	published []store.Record // scratch for publish
@@ -49,8 +49,6 @@ func newWriter(ctx context.Context, conn *sql.Conn, now func() time.Time) (*writ
 		{&w.insertVersion, `INSERT INTO versions (type, id, version, last_updated, deleted, json, how) VALUES (?, ?, ?, ?, ?, ?, ?)`},
 		{&w.upsertResource, `INSERT INTO resources (type, id, version, seq, deleted) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (type, id) DO UPDATE SET version = excluded.version, seq = excluded.seq, deleted = excluded.deleted`},
-		{&w.deleteTokens, `DELETE FROM tokens WHERE type = ? AND id = ?`},
-		{&w.insertToken, `INSERT OR IGNORE INTO tokens (type, param, code, system, id) VALUES (?, ?, ?, ?, ?)`},
 		{&w.releaseKeys, `DELETE FROM unique_keys WHERE type = ? AND id = ?`},
 		{&w.claimKey, `INSERT INTO unique_keys (key, type, id) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`},
 		{&w.keyHolder, `SELECT type, id FROM unique_keys WHERE key = ?`},
@@ -66,6 +64,12 @@ func newWriter(ctx context.Context, conn *sql.Conn, now func() time.Time) (*writ
 		*s.stmt = stmt
 		w.all = append(w.all, stmt)
 	}
+	ix, err := newIndexer(ctx, conn)
+	if err != nil {
+		w.close()
+		return nil, err
+	}
+	w.ix = ix
 	return w, nil
 }
 
@@ -83,29 +87,24 @@ func (w *writer) close() error {
 	for _, s := range w.all {
 		errs = append(errs, s.Close())
 	}
+	if w.ix != nil {
+		errs = append(errs, w.ix.close())
+	}
 	errs = append(errs, w.matches.close(), w.conn.Close())
 	return errors.Join(errs...)
 }
 
 // match returns the ids and current seqs of up to limit live resources matching q, in id
-// order, as the transaction sees them.
+// order, as the transaction sees them: the same compiler and planner as Search, run on
+// the writer's connection.
 func (w *writer) match(q *search.Query, limit int) (ids []string, seqs []int64, err error) {
-	where, args, err := compile(q)
+	s, err := newSearcher(w.ctx, w.matches, q, w.now())
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := w.matches.query(w.ctx, `SELECT r.id, r.seq FROM resources r WHERE `+where+` ORDER BY r.id LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, nil, err
+	rows, err := s.idPage("", limit)
+	for _, r := range rows {
+		ids, seqs = append(ids, r.id), append(seqs, r.seq)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var seq int64
-		if err := rows.Scan(&id, &seq); err != nil {
-			return nil, nil, err
-		}
-		ids, seqs = append(ids, id), append(seqs, seq)
-	}
-	return ids, seqs, rows.Err()
+	return ids, seqs, err
 }

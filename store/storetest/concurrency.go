@@ -60,8 +60,9 @@ func testConcurrentConditionalCreate(t *testing.T, s store.Store) {
 				t.Fatalf("round %d client %d: %v %s, want Existing %s", round, i, r.Outcome, r.Record.ID, created[0])
 			}
 		}
-		if got, err := s.Search(ctx(t), q, 10); err != nil || len(got) != 1 {
-			t.Fatalf("round %d: Search found %d resources (%v), want 1", round, len(got), err)
+		q.Count = 10
+		if got, err := s.Search(ctx(t), q); err != nil || len(got.Records) != 1 {
+			t.Fatalf("round %d: Search found %d resources (%v), want 1", round, len(got.Records), err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/nimsproject/nims/fhir"
@@ -10,6 +11,8 @@ import (
 
 var searchTests = []test{
 	{"SearchMatchesReference", testSearchMatchesReference},
+	{"SearchDifferential", testSearchDifferential},
+	{"SearchPagingWhileWriting", testSearchPagingWhileWriting},
 }
 
 // searchFixtures writes resources whose identifiers exercise every token form, including
@@ -69,6 +72,8 @@ var searchCases = []struct{ typ, criteria string }{
 	{"Flag", "identifier=A"},
 }
 
+// testSearchMatchesReference checks the token-only Clauses that conditional interactions
+// use: every page of the search, at a page size of 100 and of 1, against search.Match.
 func testSearchMatchesReference(t *testing.T, s store.Store) {
 	ids := searchFixtures(t, s)
 	// The live resources as stored, decoded for search.Match.
@@ -101,20 +106,13 @@ func testSearchMatchesReference(t *testing.T, s store.Store) {
 				want = append(want, l.rec)
 			}
 		}
-		got, err := s.Search(ctx(t), q, 100)
-		if err != nil {
-			t.Fatalf("Search(%s?%s): %v", tc.typ, tc.criteria, err)
-		}
-		checkRecords(t, "Search("+tc.typ+"?"+tc.criteria+")", got, want)
-		if got, err := s.Search(ctx(t), q, 0); err != nil || len(got) != 0 {
-			t.Fatalf("Search(%s?%s, 0) = %d records, %v; want none", tc.typ, tc.criteria, len(got), err)
-		}
-		if len(want) > 1 {
-			got, err = s.Search(ctx(t), q, 1)
-			if err != nil {
-				t.Fatalf("Search(%s?%s, 1): %v", tc.typ, tc.criteria, err)
+		for _, count := range []int{100, 1} {
+			q.Count = count
+			var got []store.Record
+			for _, p := range pages(t, s, q) {
+				got = append(got, p.res.Records...)
 			}
-			checkRecords(t, "Search("+tc.typ+"?"+tc.criteria+", limit 1)", got, want[:1])
+			checkRecords(t, fmt.Sprintf("Search(%s?%s, _count=%d)", tc.typ, tc.criteria, count), got, want)
 		}
 	}
 }

@@ -93,7 +93,7 @@ func newOp(t *testing.T, kind store.OpKind, typ, id string, js []byte) store.Op 
 		if err != nil {
 			t.Fatalf("fixture does not decode: %v", err)
 		}
-		op.Entries = search.Extract(typ, r.Object)
+		op.Entries = search.ExtractAll(typ, r.Object)
 	}
 	return op
 }

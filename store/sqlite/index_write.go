@@ -1,0 +1,214 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/nimsproject/nims/fhir"
+	"github.com/nimsproject/nims/fhir/search"
+)
+
+// Writing the index. A resource's entries go to each table in one multi-row INSERT (a
+// Patient's fifteen entries are four or five statements, not fifteen): on the single
+// writer, statements rather than b-tree work were the cost of indexing.
+
+// The index tables, and the columns each row is inserted with.
+const (
+	tTokens = iota
+	tTexts
+	tStrings
+	tDates
+	tNumbers
+	tRefs
+	tURIs
+	nTables
+)
+
+var (
+	indexTables  = []string{"tokens", "texts", "strings", "dates", "numbers", "refs", "uris"}
+	indexColumns = []string{
+		"type, param, code, system, id, dup",
+		"type, param, text, id",
+		"type, param, text, value, id",
+		"type, param, low, high, id",
+		"type, param, number, code, system, id, numlow, numhigh",
+		"type, param, refid, reftype, url, id",
+		"type, param, value, id",
+	}
+)
+
+// maxInsertRows bounds the rows of one INSERT; a resource with more is written in several.
+const maxInsertRows = 64
+
+// indexer writes index entries through statements prepared on one connection: the
+// writer's, or the migration's. It is used by one goroutine.
+type indexer struct {
+	conn      *sql.Conn
+	clear     []*sql.Stmt // one per indexTables
+	inserts   map[insertShape]*sql.Stmt
+	rows      [nTables][]any // the pending rows' values, per table
+	tokenRows []tokenRow     // scratch of add
+}
+
+type insertShape struct{ table, rows int }
+
+type tokenRow struct{ param, code, system string }
+
+func newIndexer(ctx context.Context, conn *sql.Conn) (*indexer, error) {
+	ix := &indexer{conn: conn, inserts: map[insertShape]*sql.Stmt{}}
+	for _, t := range indexTables {
+		stmt, err := conn.PrepareContext(ctx, `DELETE FROM `+t+` WHERE type = ? AND id = ?`)
+		if err != nil {
+			ix.close()
+			return nil, err
+		}
+		ix.clear = append(ix.clear, stmt)
+	}
+	return ix, nil
+}
+
+func (ix *indexer) close() error {
+	var errs []error
+	for _, s := range ix.clear {
+		errs = append(errs, s.Close())
+	}
+	for _, s := range ix.inserts {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// remove deletes every entry of typ/id.
+func (ix *indexer) remove(ctx context.Context, typ, id string) error {
+	for _, s := range ix.clear {
+		if _, err := s.ExecContext(ctx, typ, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add writes the entries of the version of typ/id last updated at lastUpdated. Entries
+// of _id and _lastUpdated are the store's own: _id is not indexed, _lastUpdated is the
+// stamped instant whatever the client's JSON said.
+func (ix *indexer) add(ctx context.Context, typ, id string, lastUpdated time.Time, entries []search.Entry) error {
+	for t := range ix.rows {
+		ix.rows[t] = ix.rows[t][:0]
+	}
+	ix.tokenRows = ix.tokenRows[:0]
+	for i := range entries {
+		if e := &entries[i]; e.Param != "_id" && e.Param != "_lastUpdated" {
+			ix.entry(typ, id, e)
+		}
+	}
+	if p := search.LookupParam(typ, "_lastUpdated"); p != nil {
+		stamped := map[string]any{"meta": map[string]any{"lastUpdated": fhir.FormatInstant(lastUpdated)}}
+		for _, e := range p.Extract(stamped) {
+			ix.rows[tDates] = append(ix.rows[tDates], typ, e.Param, e.Low, e.High, id)
+		}
+	}
+	ix.tokens(typ, id)
+	for t, vals := range ix.rows {
+		if err := ix.insert(ctx, t, vals); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entry queues one entry for the table of its parameter's type.
+func (ix *indexer) entry(typ, id string, e *search.Entry) {
+	add := func(t int, vals ...any) { ix.rows[t] = append(ix.rows[t], vals...) }
+	switch entryKind(typ, e) {
+	case search.TypeString:
+		add(tStrings, typ, e.Param, e.Text, e.Code, id)
+		return
+	case search.TypeURI:
+		add(tURIs, typ, e.Param, e.Code, id)
+		return
+	case search.TypeDate:
+		add(tDates, typ, e.Param, e.Low, e.High, id)
+		return
+	case search.TypeNumber, search.TypeQuantity:
+		add(tNumbers, typ, e.Param, e.Number, e.Code, e.System, id, e.NumLow, e.NumHigh)
+		return
+	case search.TypeReference:
+		switch {
+		case e.RefType != "" && e.RefID != "":
+			add(tRefs, typ, e.Param, e.RefID, e.RefType, "", id)
+		case e.URL != "":
+			add(tRefs, typ, e.Param, "", "", e.URL, id)
+		case e.System != "" || e.Code != "": // the Reference.identifier
+			ix.tokenRows = append(ix.tokenRows, tokenRow{e.Param, e.Code, e.System})
+		}
+	default: // token
+		if strings.HasSuffix(e.Param, search.OfTypeSuffix) {
+			ix.tokenRows = append(ix.tokenRows, tokenRow{e.Param, e.Text, ofTypeKey(e.System, e.Code)})
+			return
+		}
+		ix.tokenRows = append(ix.tokenRows, tokenRow{e.Param, e.Code, e.System})
+	}
+	if e.Text != "" {
+		add(tTexts, typ, e.Param, e.Text, id)
+	}
+}
+
+// tokens queues the token rows collected by entry, without repeats, marking dup on every
+// row whose code the resource also has for the parameter in a lesser system.
+func (ix *indexer) tokens(typ, id string) {
+	rows := ix.tokenRows
+	slices.SortFunc(rows, func(a, b tokenRow) int {
+		if c := strings.Compare(a.param, b.param); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.code, b.code); c != 0 {
+			return c
+		}
+		return strings.Compare(a.system, b.system)
+	})
+	for i, r := range rows {
+		if i > 0 && r == rows[i-1] {
+			continue
+		}
+		dup := i > 0 && r.param == rows[i-1].param && r.code == rows[i-1].code
+		ix.rows[tTokens] = append(ix.rows[tTokens], typ, r.param, r.code, r.system, id, dup)
+	}
+}
+
+// insert writes the rows of table t whose values are vals, maxInsertRows at a time.
+func (ix *indexer) insert(ctx context.Context, t int, vals []any) error {
+	cols := strings.Count(indexColumns[t], ",") + 1
+	for len(vals) > 0 {
+		n := min(len(vals)/cols, maxInsertRows)
+		stmt, err := ix.insertStmt(ctx, t, n)
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, vals[:n*cols]...); err != nil {
+			return err
+		}
+		vals = vals[n*cols:]
+	}
+	return nil
+}
+
+// insertStmt returns the INSERT of n rows into table t, preparing it the first time.
+// Rows already there are ignored: a resource may give the same entry twice.
+func (ix *indexer) insertStmt(ctx context.Context, t, n int) (*sql.Stmt, error) {
+	if stmt, ok := ix.inserts[insertShape{t, n}]; ok {
+		return stmt, nil
+	}
+	row := "(" + placeholders(strings.Count(indexColumns[t], ",")+1) + ")"
+	q := "INSERT OR IGNORE INTO " + indexTables[t] + " (" + indexColumns[t] + ") VALUES " +
+		strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+	stmt, err := ix.conn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	ix.inserts[insertShape{t, n}] = stmt
+	return stmt, nil
+}

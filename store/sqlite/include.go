@@ -55,12 +55,27 @@ func (s *searcher) includes(page []pageRow) ([]store.Record, bool, error) {
 	return recs, truncated, err
 }
 
-// includeRef is one reference an include followed: from the frontier resource at index src,
-// by include number inc and parameter number param, to typ/id.
+// includeRef is one reference an include followed: from the frontier resource at index
+// src, by include number inc and parameter number param, to the live resource rec.
 type includeRef struct {
 	src, inc, param int
-	typ, id         string
+	rec             store.Record
 }
+
+// The queries of one include over a whole frontier, joined to the current version of
+// each live resource reached. _include reads the frontier's rows by (type, id, param);
+// _revinclude the rows that point at it by (type, param, refid, reftype).
+const (
+	includeQuery = `SELECT x.id, x.param, ` + joinedRecord + ` FROM refs x
+		JOIN resources r ON r.type = x.reftype AND r.id = x.refid JOIN versions v ON v.seq = r.seq
+		WHERE x.type = ? AND x.id IN (SELECT value FROM json_each(?)) AND x.param IN (SELECT value FROM json_each(?))
+		AND x.reftype <> '' AND r.deleted = 0`
+	revIncludeQuery = `SELECT x.refid, x.param, ` + joinedRecord + ` FROM refs x
+		JOIN resources r ON r.type = x.type AND r.id = x.id JOIN versions v ON v.seq = r.seq
+		WHERE x.type = ? AND x.param IN (SELECT value FROM json_each(?)) AND x.refid IN (SELECT value FROM json_each(?))
+		AND x.reftype = ? AND r.deleted = 0`
+	joinedRecord = `v.type, v.id, v.seq, v.version, v.last_updated, v.deleted, v.json, v.how`
+)
 
 // includeRound returns the live resources the includes reach from frontier, in order
 // (with repeats).
@@ -80,15 +95,13 @@ func (s *searcher) includeRound(frontier []pageRow, first bool) ([]pageRow, erro
 		if len(byType[inc.Type]) == 0 || len(params) == 0 {
 			continue
 		}
-		q := `SELECT x.id, x.param, x.reftype, x.refid FROM refs x WHERE x.type = ?
-			AND x.id IN (SELECT value FROM json_each(?)) AND x.param IN (SELECT value FROM json_each(?)) AND x.reftype <> ''`
-		args := []any{inc.Type, jsonList(byType[inc.Type]), jsonList(params)}
+		q, args := includeQuery, []any{inc.Type, jsonList(byType[inc.Type]), jsonList(params)}
 		if inc.TargetType != "" {
 			q += ` AND x.reftype = ?`
 			args = append(args, inc.TargetType)
 		}
-		err := s.scanRefs(q, args, func(src, param, typ, id string) {
-			refs = append(refs, includeRef{pos[resourceKey{inc.Type, src}], i, slices.Index(params, param), typ, id})
+		err := s.scanRefs(q, args, func(src, param string, rec store.Record) {
+			refs = append(refs, includeRef{pos[resourceKey{inc.Type, src}], i, slices.Index(params, param), rec})
 		})
 		if err != nil {
 			return nil, err
@@ -103,10 +116,8 @@ func (s *searcher) includeRound(frontier []pageRow, first bool) ([]pageRow, erro
 			if (inc.TargetType != "" && inc.TargetType != typ) || len(params) == 0 {
 				continue
 			}
-			q := `SELECT x.refid, x.param, x.type, x.id FROM refs x WHERE x.type = ?
-				AND x.param IN (SELECT value FROM json_each(?)) AND x.refid IN (SELECT value FROM json_each(?)) AND x.reftype = ?`
-			err := s.scanRefs(q, []any{inc.Type, jsonList(params), jsonList(ids), typ}, func(target, param, rtyp, rid string) {
-				refs = append(refs, includeRef{pos[resourceKey{typ, target}], len(s.q.Include) + i, slices.Index(params, param), rtyp, rid})
+			err := s.scanRefs(revIncludeQuery, []any{inc.Type, jsonList(params), jsonList(ids), typ}, func(target, param string, rec store.Record) {
+				refs = append(refs, includeRef{pos[resourceKey{typ, target}], len(s.q.Include) + i, slices.Index(params, param), rec})
 			})
 			if err != nil {
 				return nil, err
@@ -117,12 +128,17 @@ func (s *searcher) includeRound(frontier []pageRow, first bool) ([]pageRow, erro
 		if c := cmpInts(a.src, b.src, a.inc, b.inc, a.param, b.param); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.typ, b.typ); c != 0 {
+		if c := strings.Compare(a.rec.Type, b.rec.Type); c != 0 {
 			return c
 		}
-		return strings.Compare(a.id, b.id)
+		return strings.Compare(a.rec.ID, b.rec.ID)
 	})
-	return s.resolve(refs)
+	out := make([]pageRow, len(refs))
+	for i := range refs {
+		r := &refs[i].rec
+		out[i] = pageRow{typ: r.Type, id: r.ID, seq: r.Seq, rec: r}
+	}
+	return out, nil
 }
 
 // includeParams are the reference parameters an include follows: its own, or for Type:*
@@ -143,50 +159,24 @@ func includeParams(inc search.Include) []string {
 	return out
 }
 
-// scanRefs runs a query of four text columns and hands each row to f.
-func (s *searcher) scanRefs(q string, args []any, f func(a, b, c, d string)) error {
+// scanRefs runs an include query and hands each row to f: the frontier resource's id,
+// the parameter, and the resource reached.
+func (s *searcher) scanRefs(q string, args []any, f func(id, param string, rec store.Record)) error {
 	rows, err := s.run.query(s.ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var a, b, c, d string
-		if err := rows.Scan(&a, &b, &c, &d); err != nil {
+		var id, param string
+		var rec store.Record
+		var ms, how int64
+		if err := rows.Scan(&id, &param, &rec.Type, &rec.ID, &rec.Seq, &rec.Version, &ms, &rec.Deleted, &rec.JSON, &how); err != nil {
 			return err
 		}
-		f(a, b, c, d)
+		f(id, param, withHow(rec, ms, how))
 	}
 	return rows.Err()
-}
-
-// resolve keeps, in order, the references whose target is live, with its current
-// version (read with its liveness, in one query per type).
-func (s *searcher) resolve(refs []includeRef) ([]pageRow, error) {
-	ids := map[string][]string{}
-	for _, r := range refs {
-		ids[r.typ] = append(ids[r.typ], r.id)
-	}
-	live := map[resourceKey]*store.Record{}
-	for typ, list := range ids {
-		rows, err := s.run.query(s.ctx, `SELECT v.type, v.id, v.seq, v.version, v.last_updated, v.deleted, v.json, v.how
-			FROM resources r JOIN versions v ON v.seq = r.seq
-			WHERE r.type = ? AND r.deleted = 0 AND r.id IN (SELECT value FROM json_each(?))`, typ, jsonList(list))
-		recs, err := scanRecords(rows, err)
-		if err != nil {
-			return nil, err
-		}
-		for i := range recs {
-			live[resourceKey{recs[i].Type, recs[i].ID}] = &recs[i]
-		}
-	}
-	var out []pageRow
-	for _, r := range refs {
-		if rec, ok := live[resourceKey{r.typ, r.id}]; ok {
-			out = append(out, pageRow{typ: r.typ, id: r.id, seq: rec.Seq, rec: rec})
-		}
-	}
-	return out, nil
 }
 
 // records returns the versions the rows name: from the cache when it holds that very

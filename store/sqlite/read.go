@@ -70,9 +70,14 @@ func scanRecord(row scanner) (store.Record, error) {
 	if err := row.Scan(&rec.Type, &rec.ID, &rec.Seq, &rec.Version, &ms, &rec.Deleted, &rec.JSON, &how); err != nil {
 		return store.Record{}, err
 	}
+	return withHow(rec, ms, how), nil
+}
+
+// withHow completes a record scanned with its last_updated and how columns.
+func withHow(rec store.Record, ms, how int64) store.Record {
 	rec.Op, rec.Created = store.OpKind(how/10), how%10 == 1
 	rec.LastUpdated = time.UnixMilli(ms).UTC()
-	return rec, nil
+	return rec
 }
 
 func scanRecords(rows *sql.Rows, err error) ([]store.Record, error) {

@@ -188,13 +188,13 @@ func (s *searcher) idPage(afterID string, n int) ([]pageRow, error) {
 	return append(rows, more...), err
 }
 
-// where renders the conditions every candidate r must meet: its type, live, and each
-// pred but skip, as a test of r.id.
-func (s *searcher) where(skip *pred) *sqlBuf {
+// where renders the conditions every candidate r must meet: its type, live (unchanged
+// since asOf, when positive), and each pred but skip, as a test of r.id.
+func (s *searcher) where(skip *pred, asOf int64) *sqlBuf {
 	var b sqlBuf
 	b.add("r.type = ? AND r.deleted = 0", s.q.Type)
-	if s.asOf > 0 {
-		b.add(" AND r.seq <= ?", s.asOf)
+	if asOf > 0 {
+		b.add(" AND r.seq <= ?", asOf)
 	}
 	for _, p := range s.preds {
 		if p != skip {
@@ -208,7 +208,7 @@ func (s *searcher) where(skip *pred) *sqlBuf {
 // first n above afterID.
 func (s *searcher) drivenPage(driver *pred, afterID string, n int) ([]pageRow, error) {
 	set, _ := driver.set(false)
-	b := s.where(driver)
+	b := s.where(driver, s.asOf)
 	q := (&sqlBuf{}).add("SELECT r.id, r.seq FROM resources r WHERE ").part(b.done()).
 		add(" AND r.id IN (").part(set).add(") AND r.id > ? ORDER BY r.id LIMIT ?", afterID, n)
 	return s.rows(q.done(), 0)

@@ -17,7 +17,7 @@ func (s *searcher) count() (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	q := (&sqlBuf{}).add("SELECT count(*) FROM resources r WHERE ").part(s.where(driver).done())
+	q := (&sqlBuf{}).add("SELECT count(*) FROM resources r WHERE ").part(s.where(driver, 0).done())
 	if driver != nil {
 		set, _ := driver.set(false)
 		q.add(" AND r.id IN (").part(set).add(")")

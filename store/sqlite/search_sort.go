@@ -20,7 +20,7 @@ func (s *searcher) sortedPage(after *searchCursor, n int) ([]pageRow, error) {
 	for i, k := range s.keys {
 		q.add(", ").part(k.expr).add(fmt.Sprintf(" AS k%d", i))
 	}
-	q.add(" FROM resources r WHERE ").part(s.where(driver).done())
+	q.add(" FROM resources r WHERE ").part(s.where(driver, s.asOf).done())
 	if driver != nil {
 		set, _ := driver.set(false)
 		q.add(" AND r.id IN (").part(set).add(")")

@@ -18,8 +18,9 @@ import (
 // their version at S); the few written since are taken at their version as of S (none if
 // they were created later or deleted then), matched and placed in memory with
 // search.Matcher, and merged in. The page shows them as of S too: a page is one
-// consistent cut of the result. Chains and _has of those few resolve against the current
-// resources. When more than maxSnapshotChanges resources of the type changed since S,
+// consistent cut of the result, except that a resource deleted since is left out (a
+// search returns live resources). Chains and _has of those few resolve against the
+// current resources. Each costs a decode and a match, some tens of µs. When more than maxSnapshotChanges resources of the type changed since S,
 // paging continues on the current values instead (a resource changed meanwhile may then
 // repeat or be missed): the cost of a page must stay bounded.
 
@@ -55,8 +56,11 @@ func (s *searcher) changedSince(c searchCursor) (rows []pageRow, ok bool, err er
 	if len(ids) == 0 {
 		return nil, true, nil
 	}
+	// The version of each as of S, if it is still live now: a search returns live
+	// resources only.
 	res, err = s.run.query(s.ctx, `SELECT `+recordColumns+` FROM versions WHERE seq IN (
-		SELECT max(seq) FROM versions WHERE type = ? AND seq <= ? AND id IN (SELECT value FROM json_each(?)) GROUP BY id)`,
+		SELECT max(v.seq) FROM versions v JOIN resources r ON r.type = v.type AND r.id = v.id AND r.deleted = 0
+		WHERE v.type = ? AND v.seq <= ? AND v.id IN (SELECT value FROM json_each(?)) GROUP BY v.id)`,
 		s.q.Type, c.seq, jsonList(ids))
 	if err != nil {
 		return nil, false, err

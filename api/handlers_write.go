@@ -52,7 +52,7 @@ func (s *Server) handleCreate(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	op.ID = uuid.NewString()
+	op.ID = newID()
 	if crit := c.GetHeader("If-None-Exist"); crit != "" {
 		if op.IfNoneExist, err = search.ParseCriteria(op.Type, crit); err != nil {
 			fail(c, err)
@@ -161,7 +161,7 @@ func (s *Server) handleConditionalUpdate(c *gin.Context) {
 	op.Condition = cond
 	op.ClientID = op.ID != ""
 	if op.ID == "" {
-		op.ID = uuid.NewString()
+		op.ID = newID()
 	}
 	s.apply(c, op)
 }
@@ -322,4 +322,13 @@ func (s *Server) deleted(c *gin.Context) {
 	}
 	c.Status(http.StatusNoContent)
 	c.Writer.WriteHeaderNow()
+}
+
+// newID is a server-assigned id: a version 7 UUID, whose leading bits are the time. Ids
+// in creation order keep every store key that starts with the id (the resource, its
+// versions, its index entries) appending near one place instead of touching a random
+// page per key: measured twice the create throughput of random (version 4) UUIDs on
+// SQLite (docs/BENCHMARKS.md). The random bits still make an id unguessable.
+func newID() string {
+	return uuid.Must(uuid.NewV7()).String()
 }

@@ -95,3 +95,26 @@ func TestConditionalUpdateAndDelete(t *testing.T) {
 	wantStatus(t, do(t, ts, "DELETE", path, nil), http.StatusNoContent, "conditional delete, no match")
 	wantOutcome(t, do(t, ts, "DELETE", "/fhir/Patient", nil), http.StatusBadRequest, "invalid")
 }
+
+// Conditions take the full search syntax: a point-of-care app that knows a patient only by
+// NHS number makes its Immunization create conditional on a chain through the patient.
+func TestConditionalCriteriaFullSyntax(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	pat := do(t, ts, "POST", "/fhir/Patient", patient("9000000009"))
+	wantStatus(t, pat, http.StatusCreated, "patient")
+	imm := map[string]any{"resourceType": "Immunization", "status": "completed",
+		"vaccineCode":        map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": "39114911000001105"}}},
+		"patient":            map[string]any{"reference": "Patient/" + pat.json(t)["id"].(string)},
+		"occurrenceDateTime": "2026-10-01T10:00:00+00:00"}
+	crit := "patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009&date=2026-10-01&vaccine-code=39114911000001105"
+	first := do(t, ts, "POST", "/fhir/Immunization", imm, "If-None-Exist", crit)
+	wantStatus(t, first, http.StatusCreated, "first chained conditional create")
+	second := do(t, ts, "POST", "/fhir/Immunization", imm, "If-None-Exist", crit)
+	wantStatus(t, second, http.StatusOK, "second chained conditional create")
+	if first.json(t)["id"] != second.json(t)["id"] {
+		t.Errorf("chained conditional create made %v, want the existing %v", second.json(t)["id"], first.json(t)["id"])
+	}
+	// Shaping parameters select nothing; a condition with them is refused, not half-applied.
+	wantOutcome(t, do(t, ts, "POST", "/fhir/Immunization", imm, "If-None-Exist", crit+"&_count=1"), http.StatusBadRequest, "invalid")
+	wantOutcome(t, do(t, ts, "DELETE", "/fhir/Immunization?_sort=date", nil), http.StatusBadRequest, "invalid")
+}

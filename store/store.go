@@ -148,7 +148,7 @@ type Store interface {
 	History(ctx context.Context, q HistoryQuery) (HistoryPage, error)
 
 	// Search runs a parsed query: the live resources of q.Type passing every filter
-	// (q.Filters, chains and _has resolved inside the store, and q.Clauses), ordered by
+	// (q.Filters, chains and _has resolved inside the store), ordered by
 	// q.Sort then by id, one page of q.Count starting after q.Cursor; the resources
 	// q.Include and q.RevInclude reach from that page (capped at MaxIncluded, Truncated
 	// set when capped); and Total as q.Total asks (-1 when not counted). With

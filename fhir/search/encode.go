@@ -15,13 +15,6 @@ import (
 // are not applied, so are not written.
 func (q *Query) Encode() url.Values {
 	out := url.Values{}
-	for _, c := range q.Clauses {
-		vs := make([]string, len(c.Values))
-		for i, t := range c.Values {
-			vs[i] = t.String()
-		}
-		out.Add(c.Param.Name, strings.Join(vs, ","))
-	}
 	for _, f := range q.Filters {
 		key, val := encodeFilter(f)
 		out.Add(key, val)
@@ -160,7 +153,13 @@ func encodeToken(mod Modifier, v Value) string {
 	case ModOfType:
 		return escape(v.TypeSystem) + "|" + escape(v.TypeCode) + "|" + escape(v.Code)
 	}
-	return Token{System: v.System, Code: v.Code, AnySystem: v.AnySystem, AnyCode: v.AnyCode}.String()
+	switch {
+	case v.AnySystem:
+		return escape(v.Code)
+	case v.AnyCode:
+		return escape(v.System) + "|"
+	}
+	return escape(v.System) + "|" + escape(v.Code)
 }
 
 // prefixText is the canonical prefix: none for eq, the default.
@@ -177,4 +176,9 @@ func bodyOf(raw string) string {
 		return raw[2:]
 	}
 	return raw
+}
+
+// String is the query in canonical form after its type, as in "Patient?family=smith".
+func (q *Query) String() string {
+	return q.Type + "?" + q.Encode().Encode()
 }

@@ -37,15 +37,10 @@ type Matcher struct {
 	Now      time.Time
 }
 
-// Match reports whether obj is of q.Type and passes every Clause and every Filter of q.
+// Match reports whether obj is of q.Type and passes every Filter of q.
 func (m Matcher) Match(q *Query, obj map[string]any) bool {
 	if rt, _ := obj["resourceType"].(string); rt != q.Type {
 		return false
-	}
-	for _, c := range q.Clauses {
-		if !matchClause(c, obj) {
-			return false
-		}
 	}
 	if len(q.Filters) > 0 && m.Now.IsZero() {
 		m.Now = time.Now()
@@ -146,19 +141,4 @@ func resourceKey(obj map[string]any) (typ, id string) {
 	return typ, id
 }
 
-// matchClause evaluates the token-only Clause of conditional interactions.
-func matchClause(c Clause, obj map[string]any) bool {
-	entries := withoutOfType(c.Param.Extract(obj))
-	for _, v := range c.Values {
-		for _, e := range entries {
-			if tokenMatches(v, e) {
-				return true
-			}
-		}
-	}
-	return false
-}
 
-func tokenMatches(t Token, e Entry) bool {
-	return tokenEqual(t.System, t.Code, t.AnySystem, t.AnyCode, &e)
-}

@@ -97,21 +97,6 @@ func TestMatchFiltersAreANDValuesOR(t *testing.T) {
 	}
 }
 
-func TestMatchClausesAndFilters(t *testing.T) {
-	p := testParam("code", TypeToken)
-	obj := res("Patient", "a", map[string][]Entry{"code": {{System: "s", Code: "A"}}})
-	q := &Query{Type: "Patient",
-		Clauses: []Clause{{Param: p, Values: []Token{{System: "s", Code: "A"}}}},
-		Filters: []Filter{{Param: p, Values: []Value{{Code: "A", AnySystem: true}}}}}
-	if !Match(q, obj) {
-		t.Errorf("Match(clause s|A, filter A) = false, want true")
-	}
-	q.Clauses[0].Values[0].Code = "B"
-	if Match(q, obj) {
-		t.Errorf("Match(clause s|B, filter A) = true, want false")
-	}
-}
-
 func TestMatchMissing(t *testing.T) {
 	for _, typ := range []ParamType{TypeToken, TypeString, TypeDate, TypeReference, TypeNumber, TypeQuantity, TypeURI} {
 		t.Run(typ.String(), func(t *testing.T) {

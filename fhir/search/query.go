@@ -59,12 +59,10 @@ type Entry struct {
 	URL     string
 }
 
-// Query is a parsed search. Clauses is the token-only form of conditional interactions;
-// Filters (ast.go) is the general form. All must hold (AND).
+// Query is a parsed search: Filters (ast.go) all hold (AND), then the result parameters
+// shape the page.
 type Query struct {
-	Type    string
-	Clauses []Clause
-
+	Type       string
 	Filters    []Filter
 	Sort       []SortKey
 	Count      int // page size; 0 means the server's default
@@ -78,46 +76,6 @@ type Query struct {
 	Warnings   []string // non-fatal problems with values, for the OperationOutcome (severity warning)
 }
 
-// Clause is one parameter occurrence; any of its Values may match (OR).
-type Clause struct {
-	Param  *Param
-	Values []Token
-}
-
-// Token is a parsed token value: system|code, |code (no system), code (any system),
-// system| (any code in system).
-type Token struct {
-	System    string
-	Code      string
-	AnySystem bool // "code": the system does not matter
-	AnyCode   bool // "system|": the code does not matter
-}
-
-// String renders the query in canonical form, e.g. for a self link.
-func (q *Query) String() string {
-	var parts []string
-	for _, c := range q.Clauses {
-		var vs []string
-		for _, v := range c.Values {
-			vs = append(vs, v.String())
-		}
-		parts = append(parts, url.QueryEscape(c.Param.Name)+"="+url.QueryEscape(strings.Join(vs, ",")))
-	}
-	sort.Strings(parts)
-	return strings.Join(parts, "&")
-}
-
-func (t Token) String() string {
-	switch {
-	case t.AnySystem:
-		return escape(t.Code)
-	case t.AnyCode:
-		return escape(t.System) + "|"
-	default:
-		return escape(t.System) + "|" + escape(t.Code)
-	}
-}
-
 func escape(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `,`, `\,`, `|`, `\|`, `$`, `\$`)
 	return r.Replace(s)
@@ -128,65 +86,34 @@ func escape(s string) string {
 const MaxValues = 100
 
 // ParseCriteria parses the query part of a conditional interaction (If-None-Exist, a
-// conditional update or delete URL) for resource type typ. Every parameter must be known:
-// a condition that silently ignored a parameter would match the wrong resource.
+// conditional update or delete URL) for resource type typ: any search a client could run
+// (modifiers, chains, _has), parsed strictly, since a condition that silently ignored a
+// parameter would match the wrong resource. Result parameters (_sort, _count, _include,
+// …) are refused: they shape a page and select nothing.
 func ParseCriteria(typ, raw string) (*Query, error) {
 	vals, err := url.ParseQuery(raw)
 	if err != nil {
 		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the search criteria are not a valid query string")
 	}
-	if len(vals) == 0 {
+	var shaping []string
+	for name := range vals {
+		if _, ok := resultParams[strings.SplitN(name, ":", 2)[0]]; ok {
+			shaping = append(shaping, name)
+		}
+	}
+	if len(shaping) > 0 {
+		sort.Strings(shaping)
+		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "",
+			"%s cannot be used in the criteria of a conditional interaction: only parameters that select resources can", clip(strings.Join(shaping, ", ")))
+	}
+	q, err := Parse(typ, vals, ParseOptions{Strict: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(q.Filters) == 0 {
 		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "conditional interactions need at least one search parameter")
 	}
-	q := &Query{Type: typ}
-	names := make([]string, 0, len(vals))
-	for n := range vals {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		p := Lookup(typ, name)
-		if p == nil {
-			return nil, fhir.Errorf(fhir.KindInvalid, "not-supported", "", "search parameter %q is not supported for %s in conditional interactions", name, typ)
-		}
-		for _, v := range vals[name] {
-			c := Clause{Param: p}
-			parts := splitUnescaped(v, ',')
-			if len(parts) > MaxValues {
-				return nil, fhir.Errorf(fhir.KindInvalid, "too-costly", "", "search parameter %q has %d values; at most %d are allowed", name, len(parts), MaxValues)
-			}
-			for _, part := range parts {
-				tok, err := parseToken(p, part)
-				if err != nil {
-					return nil, err
-				}
-				c.Values = append(c.Values, tok)
-			}
-			q.Clauses = append(q.Clauses, c)
-		}
-	}
 	return q, nil
-}
-
-func parseToken(p *Param, s string) (Token, error) {
-	if s == "" {
-		return Token{}, fhir.Errorf(fhir.KindInvalid, "invalid", "", "search parameter %q has an empty value", p.Name)
-	}
-	parts := splitUnescaped(s, '|')
-	switch len(parts) {
-	case 1:
-		return Token{Code: unescape(parts[0]), AnySystem: true}, nil
-	case 2:
-		t := Token{System: unescape(parts[0]), Code: unescape(parts[1])}
-		if t.Code == "" {
-			if t.System == "" {
-				return Token{}, fhir.Errorf(fhir.KindInvalid, "invalid", "", "search parameter %q has an empty value", p.Name)
-			}
-			t.AnyCode = true
-		}
-		return t, nil
-	}
-	return Token{}, fhir.Errorf(fhir.KindInvalid, "invalid", "", "search parameter %q: a token has at most one unescaped '|'", p.Name)
 }
 
 // splitUnescaped splits s at sep, except where sep is preceded by a backslash.

@@ -95,17 +95,9 @@ type compiler struct {
 	now time.Time // the "now" of date ap
 }
 
-// compileQuery compiles q's Filters and Clauses (all must hold).
+// compileQuery compiles q's Filters (all must hold).
 func (c *compiler) compileQuery(q *search.Query) ([]*pred, error) {
 	var preds []*pred
-	for i := range q.Clauses {
-		f := clauseFilter(&q.Clauses[i])
-		p, err := c.filter(q.Type, &f, 0)
-		if err != nil {
-			return nil, err
-		}
-		preds = append(preds, p)
-	}
 	for i := range q.Filters {
 		p, err := c.filter(q.Type, &q.Filters[i], 0)
 		if err != nil {
@@ -114,16 +106,6 @@ func (c *compiler) compileQuery(q *search.Query) ([]*pred, error) {
 		preds = append(preds, p)
 	}
 	return preds, nil
-}
-
-// clauseFilter is the Filter a conditional interaction's Clause means: a token filter
-// without modifier (search.Match treats both alike).
-func clauseFilter(c *search.Clause) search.Filter {
-	f := search.Filter{Param: c.Param, Values: make([]search.Value, len(c.Values))}
-	for i, t := range c.Values {
-		f.Values[i] = search.Value{System: t.System, Code: t.Code, AnySystem: t.AnySystem, AnyCode: t.AnyCode}
-	}
-	return f
 }
 
 func aliasAt(depth int) string { return "x" + strconv.Itoa(depth) }

@@ -73,7 +73,7 @@ type searchCursor struct {
 // canonicalQuery is what a cursor is bound to: the type, filters and sort of q, not the
 // page size or what is included.
 func canonicalQuery(q *search.Query) string {
-	c := search.Query{Type: q.Type, Clauses: q.Clauses, Filters: q.Filters, Sort: q.Sort}
+	c := search.Query{Type: q.Type, Filters: q.Filters, Sort: q.Sort}
 	return q.Type + "?" + c.Encode().Encode()
 }
 

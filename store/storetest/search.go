@@ -72,8 +72,7 @@ var searchCases = []struct{ typ, criteria string }{
 	{"Flag", "identifier=A"},
 }
 
-// testSearchMatchesReference checks the token-only Clauses that conditional interactions
-// use: every page of the search, at a page size of 100 and of 1, against search.Match.
+// testSearchMatchesReference checks the criteria conditional interactions use: every page of the search, at a page size of 100 and of 1, against search.Match.
 func testSearchMatchesReference(t *testing.T, s store.Store) {
 	ids := searchFixtures(t, s)
 	// The live resources as stored, decoded for search.Match.

@@ -42,4 +42,3 @@ func TestParseCriteria(t *testing.T) {
 		}
 	}
 }
-

@@ -140,5 +140,3 @@ func resourceKey(obj map[string]any) (typ, id string) {
 	id, _ = obj["id"].(string)
 	return typ, id
 }
-
-

@@ -31,6 +31,13 @@ var rules = []rule{
 	{"conformance", false, "github.com/gin-gonic/", "definitions are built from tables, not from the router"},
 	{"conformance", false, module + "/api", "api uses conformance, not the reverse"},
 	{"fhir", false, "github.com/gin-gonic/", "only api knows HTTP"},
+	{"auth", false, module + "/api", "auth decides who may do what; it knows no HTTP framework"},
+	{"auth", false, module + "/store", "auth decides on tokens and policies, not on stored data"},
+	{"auth", false, "github.com/gin-gonic/", "only api knows the HTTP framework"},
+	{"audit", false, module + "/api", "the audit log is below the API"},
+	{"audit", false, module + "/auth", "the audit log records decisions, it does not make them"},
+	{"audit", false, module + "/store", "the audit log has its own storage, apart from the resources"},
+	{"audit", false, "github.com/gin-gonic/", "only api knows the HTTP framework"},
 	{"", false, module + "/cmd", "cmd wires everything; nothing imports it"},
 }
 

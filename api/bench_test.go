@@ -9,37 +9,94 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/nimsproject/nims/audit"
 	"github.com/nimsproject/nims/store/sqlite"
 )
 
-// BenchmarkReadInProcess measures the API's own cost of a read by id (no network):
-// middleware, store read and encoding. Compare with BenchmarkBareInProcess.
-func BenchmarkReadInProcess(b *testing.B) {
+// benchServer is an API over a fresh store. With secure false it is the baseline the
+// cost of authentication, authorisation and audit is measured against: the same server
+// with its FHIR routes open (possible only from inside package api).
+func benchServer(b *testing.B, secure bool) (*Server, string) {
 	st, err := sqlite.Open(context.Background(), b.TempDir(), sqlite.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer st.Close()
-	s := New(Config{AccessLog: true}, st, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	req := httptest.NewRequest("POST", "/fhir/Patient", bytes.NewReader([]byte(`{"resourceType":"Patient","name":[{"family":"Smith","given":["Ada"]}],"gender":"female","birthDate":"1950-12-10"}`)))
-	req.Header.Set("Content-Type", "application/fhir+json")
-	w := httptest.NewRecorder()
-	s.ServeHTTP(w, req)
-	if w.Code != http.StatusCreated {
-		b.Fatalf("create: %d %s", w.Code, w.Body)
-	}
-	loc := w.Header().Get("Location")
-	path := loc[len("http://example.com"):]
-	path = path[:bytes.LastIndex([]byte(path), []byte("/_history"))]
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			w := httptest.NewRecorder()
-			s.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
-			if w.Code != http.StatusOK {
-				b.Fatalf("read: %d", w.Code)
-			}
+	b.Cleanup(func() { st.Close() })
+	cfg := Config{AccessLog: true, Auth: testAuthority(b)}
+	if secure {
+		if cfg.Audit, err = audit.Open(b.TempDir(), audit.Options{}); err != nil {
+			b.Fatal(err)
 		}
-	})
+		b.Cleanup(func() { cfg.Audit.Close() })
+	}
+	cfg.insecure = !secure
+	return New(cfg, st, slog.New(slog.NewJSONHandler(io.Discard, nil))), "Bearer " + localToken(b, cfg.Auth, "admin", "")
+}
+
+// BenchmarkReadInProcess measures the API's own cost of a read by id (no network):
+// middleware, token check, policy, audit event, store read and encoding; /open is the
+// same without the token check, policy and audit.
+func BenchmarkReadInProcess(b *testing.B) {
+	for _, secure := range []bool{true, false} {
+		name := "secure"
+		if !secure {
+			name = "open"
+		}
+		b.Run(name, func(b *testing.B) {
+			s, token := benchServer(b, secure)
+			req := httptest.NewRequest("POST", "/fhir/Patient", bytes.NewReader([]byte(`{"resourceType":"Patient","name":[{"family":"Smith","given":["Ada"]}],"gender":"female","birthDate":"1950-12-10"}`)))
+			req.Header.Set("Content-Type", "application/fhir+json")
+			req.Header.Set("Authorization", token)
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, req)
+			if w.Code != http.StatusCreated {
+				b.Fatalf("create: %d %s", w.Code, w.Body)
+			}
+			loc := w.Header().Get("Location")
+			path := loc[len("http://example.com"):]
+			path = path[:bytes.LastIndex([]byte(path), []byte("/_history"))]
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					w := httptest.NewRecorder()
+					r := httptest.NewRequest("GET", path, nil)
+					r.Header.Set("Authorization", token)
+					s.ServeHTTP(w, r)
+					if w.Code != http.StatusOK {
+						b.Fatalf("read: %d", w.Code)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkCreateInProcess is the same comparison for durable creates (16 callers).
+func BenchmarkCreateInProcess(b *testing.B) {
+	body := []byte(`{"resourceType":"Patient","name":[{"family":"Smith","given":["Ada"]}],"gender":"female","birthDate":"1950-12-10"}`)
+	for _, secure := range []bool{true, false} {
+		name := "secure"
+		if !secure {
+			name = "open"
+		}
+		b.Run(name, func(b *testing.B) {
+			s, token := benchServer(b, secure)
+			b.SetParallelism(8)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					w := httptest.NewRecorder()
+					r := httptest.NewRequest("POST", "/fhir/Patient", bytes.NewReader(body))
+					r.Header.Set("Content-Type", "application/fhir+json")
+					r.Header.Set("Authorization", token)
+					s.ServeHTTP(w, r)
+					if w.Code != http.StatusCreated {
+						b.Fatalf("create: %d %s", w.Code, w.Body)
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "creates/s")
+		})
+	}
 }

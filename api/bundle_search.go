@@ -19,8 +19,8 @@ import (
 
 // searchset builds the Bundle of one page. path is the search's URL below the base
 // ("/Immunization", "/Patient/123/Immunization"); params are the parameters applied, for
-// the self and next links.
-func searchset(base, path string, params url.Values, q *search.Query, res store.SearchResult) (bundle, error) {
+// the self and next links; extra are warnings to add to the search's own (the policy's).
+func searchset(base, path string, params url.Values, q *search.Query, res store.SearchResult, extra []fhir.Issue) (bundle, error) {
 	b := bundle{ResourceType: "Bundle", Type: "searchset", Entry: []bundleEntry{}}
 	if res.Total >= 0 {
 		total := res.Total
@@ -45,7 +45,7 @@ func searchset(base, path string, params url.Values, q *search.Query, res store.
 			}
 		}
 	}
-	if issues := searchIssues(q, res); len(issues) > 0 {
+	if issues := append(searchIssues(q, res), extra...); len(issues) > 0 {
 		oo, err := marshal(outcomeJSON(issues))
 		if err != nil {
 			return bundle{}, fhir.Wrap("api.searchset", err)

@@ -53,6 +53,7 @@ func TestGzip(t *testing.T) {
 
 	req, _ := http.NewRequest("GET", ts.URL+"/fhir/Patient/"+id, nil)
 	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("Authorization", "Bearer "+envOf(t, ts).admin)
 	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,9 @@ import (
 // @description
 // @description  **Versions.** Every resource response carries `ETag: W/"n"`, the NHS APIs' `E-Tag: n` (the bare version number) and `Last-Modified`. An update or delete with `If-Match: W/"n"` (or the request header `E-Tag: n`) is refused with 412 unless n is the current version. A read with `If-None-Match: W/"n"` is 304 when n is current, and so is one with `If-Modified-Since` not before `Last-Modified`. Deletion is logical: a deleted resource reads as 410 Gone and stays in its history.
 // @description
-// @description  **Conditional interactions.** `If-None-Exist: identifier=system|value` on a create returns the existing match (200) instead of creating a duplicate. `PUT` and `DELETE` on `/fhir/{type}?criteria` update or delete the one match; several matches are 412.
+// @description  **Access.** Every FHIR route but `/fhir/metadata` needs `Authorization: Bearer <token>`. Systems get tokens by SMART Backend Services: `POST /auth/token` with `grant_type=client_credentials` and a `client_assertion` JWT signed by a key the client registered (`nims client add`); discovery is at `/.well-known/smart-configuration`. An operator on the server's machine prints one with `nims token --role admin`. Each client has a role (admin, programme, loader, poc, gp, booking, pass, research, agency) whose policy bounds its scopes; what it may not see is 403, or withheld from a search with a warning. Every request is audited. See docs/SECURITY.md.
+// @description
+// @description  **Conditional interactions.** `If-None-Exist: {search}` on a create returns the existing match (200) instead of creating a duplicate. `PUT` and `DELETE` on `/fhir/{type}?{search}` update or delete the one match; several matches are 412. Any search may be a condition (chains included); result parameters such as `_count` are refused.
 // @description
 // @description  **Prefer.** Writes honour `Prefer: return=minimal` (no body), `return=representation` (the resource, the default) and `return=OperationOutcome`.
 // @description
@@ -44,6 +46,12 @@ import (
 // @tag.description  Interactions on one resource: read, vread, update, delete, history.
 // @tag.name     operations
 // @tag.description  FHIR operations ($validate).
+// @tag.name     auth
+// @tag.description  SMART Backend Services: discovery, access tokens, the server's signing keys.
+// @securityDefinitions.apikey  BearerAuth
+// @in                          header
+// @name                        Authorization
+// @description                 "Bearer " followed by an access token from POST /auth/token (or nims token).
 // @tag.name     service
 // @tag.description  Health, readiness and metrics, outside the FHIR base.
 
@@ -139,6 +147,10 @@ func routeDoc() {}
 // @Failure      503  {object}  operationOutcome  "The store is unavailable"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/_history [get]
 var _ = routeDoc
 
@@ -162,6 +174,10 @@ var _ = routeDoc
 // @Failure      503  {object}  operationOutcome  "The store is unavailable"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/_history [get]
 var _ = routeDoc
 
@@ -190,6 +206,10 @@ var _ = routeDoc
 // @Failure      503  {object}  operationOutcome  "The store is unavailable"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/_search [post]
 var _ = routeDoc
 
@@ -213,6 +233,10 @@ var _ = routeDoc
 // @Failure      500  {object}  operationOutcome  "Internal error"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/{id}/$validate [post]
 var _ = routeDoc
 

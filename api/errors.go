@@ -28,6 +28,7 @@ var statusOf = map[fhir.Kind]int{
 	fhir.KindUnprocessable:      http.StatusUnprocessableEntity,
 	fhir.KindNotImplemented:     http.StatusNotImplemented,
 	fhir.KindUnavailable:        http.StatusServiceUnavailable,
+	fhir.KindTooManyRequests:    http.StatusTooManyRequests,
 }
 
 // defaultCode is the issue code used when an error carries no issues of its own.
@@ -47,6 +48,7 @@ var defaultCode = map[fhir.Kind]string{
 	fhir.KindUnprocessable:      "business-rule",
 	fhir.KindNotImplemented:     "not-supported",
 	fhir.KindUnavailable:        "transient",
+	fhir.KindTooManyRequests:    "throttled",
 }
 
 // nhsErrorCodes is the NHS API's details code system; clients of the NHS Immunisation API

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/nimsproject/nims/auth"
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/store"
 )
@@ -41,6 +42,10 @@ const (
 // @Failure      503  {object}  operationOutcome  "The store is unavailable"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/{id}/_history [get]
 func (s *Server) handleHistory(c *gin.Context) {
 	q := store.HistoryQuery{Type: c.Param("type"), ID: c.Param("id"), Cursor: c.Query("_cursor")}
@@ -60,9 +65,15 @@ func (s *Server) handleHistory(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	g := s.guardOf(c)
+	recs, err := g.keep(page.Records, auth.Read)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	base := s.base(c)
 	b := bundle{ResourceType: "Bundle", Type: "history", Entry: []bundleEntry{}}
-	for _, rec := range page.Records {
+	for _, rec := range recs {
 		b.Entry = append(b.Entry, historyEntry(base, rec))
 	}
 	self := base + historyPath(q)

@@ -38,6 +38,9 @@ func (s *Server) handleMetadata(c *gin.Context) {
 		SearchIncludes:    conformance.SearchIncludes,
 		SearchRevIncludes: conformance.SearchRevIncludes,
 	}
+	if !s.cfg.insecure {
+		in.TokenURL, _ = s.cfg.Auth.SmartConfiguration()["token_endpoint"].(string)
+	}
 	for _, r := range fhirRoutes() {
 		if r.interaction == ISearchCompartment {
 			in.Compartments = []string{patientCompartmentURL}
@@ -73,6 +76,10 @@ func (s *Server) handleMetadata(c *gin.Context) {
 // @Failure      500  {object}  operationOutcome  "Internal error"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/$validate [post]
 func (s *Server) handleValidate(c *gin.Context) {
 	body, err := readBody(c, s.cfg.MaxBodyBytes)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/nimsproject/nims/auth"
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/store"
 )
@@ -38,11 +39,23 @@ import (
 // @Header       200,304,410  {string}  Last-Modified  "When the version was written"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/{id} [get]
 func (s *Server) handleRead(c *gin.Context) {
+	if c.Param("type") == "AuditEvent" {
+		s.handleAuditRead(c)
+		return
+	}
 	rec, err := s.store.Read(c.Request.Context(), c.Param("type"), c.Param("id"))
 	if err != nil {
 		readFailed(c, rec, err)
+		return
+	}
+	js, ok := s.readable(c, rec)
+	if !ok {
 		return
 	}
 	if notModified(c, rec) {
@@ -51,7 +64,24 @@ func (s *Server) handleRead(c *gin.Context) {
 		return
 	}
 	versionHeaders(c, rec)
-	writeRaw(c, http.StatusOK, rec.JSON)
+	writeRaw(c, http.StatusOK, js)
+}
+
+// readable applies the caller's policy to a record it asked for by id: 403 when it may
+// not see it, else the JSON cut to what it may see. It notes the record for the audit.
+func (s *Server) readable(c *gin.Context, rec store.Record) ([]byte, bool) {
+	g := s.guardOf(c)
+	if !g.visible(rec, auth.Read) {
+		fail(c, forbidden("this client is not authorised to read this %s", rec.Type))
+		return nil, false
+	}
+	js, err := g.shape(rec.Type, rec.JSON)
+	if err != nil {
+		fail(c, err)
+		return nil, false
+	}
+	g.touched(rec)
+	return js, true
 }
 
 // handleVRead serves GET [base]/[type]/[id]/_history/[vid].
@@ -78,6 +108,10 @@ func (s *Server) handleRead(c *gin.Context) {
 // @Header       200,410  {string}  Last-Modified  "When the version was written"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/{id}/_history/{vid} [get]
 func (s *Server) handleVRead(c *gin.Context) {
 	vid, err := strconv.ParseInt(c.Param("vid"), 10, 64)
@@ -90,8 +124,12 @@ func (s *Server) handleVRead(c *gin.Context) {
 		readFailed(c, rec, err)
 		return
 	}
+	js, ok := s.readable(c, rec)
+	if !ok {
+		return
+	}
 	versionHeaders(c, rec)
-	writeRaw(c, http.StatusOK, rec.JSON)
+	writeRaw(c, http.StatusOK, js)
 }
 
 // readFailed answers a failed read. For a deleted resource the version headers of the

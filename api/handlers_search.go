@@ -1,11 +1,14 @@
 package api
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/nimsproject/nims/auth"
 	"github.com/nimsproject/nims/fhir/search"
+	"github.com/nimsproject/nims/store"
 )
 
 // handleSearch serves GET [base]/[type]?params and POST [base]/[type]/_search.
@@ -40,20 +43,48 @@ import (
 // @Failure      503  {object}  operationOutcome  "The store is unavailable"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type} [get]
 func (s *Server) handleSearch(c *gin.Context) {
 	typ := c.Param("type")
+	if typ == "AuditEvent" {
+		s.handleAuditSearch(c)
+		return
+	}
 	q, err := s.parseSearch(c, typ)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	res, err := s.store.Search(c.Request.Context(), q)
+	applied := q.Encode()
+	res, err := s.search(c, q, applied)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	s.writeSearchset(c, "/"+typ, q, q.Encode(), res)
+	s.writeSearchset(c, "/"+typ, q, applied, res)
+}
+
+// search runs q as the caller may: with its policy's filters, and only the records it may
+// see, cut to what it may see of them. applied is the query as the client asked it.
+func (s *Server) search(c *gin.Context, q *search.Query, applied url.Values) (store.SearchResult, error) {
+	g := s.guardOf(c)
+	g.query = q.Type + "?" + applied.Encode()
+	if err := g.restrict(q, auth.Search); err != nil {
+		return store.SearchResult{}, err
+	}
+	res, err := s.store.Search(c.Request.Context(), q)
+	if err != nil {
+		return res, err
+	}
+	if res.Records, err = g.keep(res.Records, auth.Search); err != nil {
+		return res, err
+	}
+	res.Included, err = g.keep(res.Included, auth.Read)
+	return res, err
 }
 
 // handleCompartmentSearch serves GET [base]/Patient/[id]/[type]?params: a search of type
@@ -80,6 +111,10 @@ func (s *Server) handleSearch(c *gin.Context) {
 // @Failure      503  {object}  operationOutcome  "The store is unavailable"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/{id}/{memberType} [get]
 func (s *Server) handleCompartmentSearch(c *gin.Context) {
 	compartment, id, typ := c.Param("type"), c.Param("id"), c.Param("memberType")
@@ -95,7 +130,7 @@ func (s *Server) handleCompartmentSearch(c *gin.Context) {
 	}
 	applied := q.Encode() // the path says the compartment: the links need not repeat it
 	q.Filters = append(q.Filters, inCompartment)
-	res, err := s.store.Search(c.Request.Context(), q)
+	res, err := s.search(c, q, applied)
 	if err != nil {
 		fail(c, err)
 		return

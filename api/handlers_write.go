@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 
+	"github.com/nimsproject/nims/auth"
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/fhir/search"
 	"github.com/nimsproject/nims/store"
@@ -45,8 +46,15 @@ import (
 // @Header       200,201  {string}  Last-Modified  "When the version was written"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type} [post]
 func (s *Server) handleCreate(c *gin.Context) {
+	if refuseAuditWrite(c) {
+		return
+	}
 	op, err := s.writeOp(c, store.OpCreate)
 	if err != nil {
 		fail(c, err)
@@ -54,7 +62,7 @@ func (s *Server) handleCreate(c *gin.Context) {
 	}
 	op.ID = newID()
 	if crit := c.GetHeader("If-None-Exist"); crit != "" {
-		if op.IfNoneExist, err = search.ParseCriteria(op.Type, crit); err != nil {
+		if op.IfNoneExist, err = s.condition(c, op.Type, crit, auth.Search); err != nil {
 			fail(c, err)
 			return
 		}
@@ -95,8 +103,15 @@ func (s *Server) handleCreate(c *gin.Context) {
 // @Header       200,201  {string}  Last-Modified  "When the version was written"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/{id} [put]
 func (s *Server) handleUpdate(c *gin.Context) {
+	if refuseAuditWrite(c) {
+		return
+	}
 	op, err := s.writeOp(c, store.OpUpdate)
 	if err != nil {
 		fail(c, err)
@@ -105,6 +120,10 @@ func (s *Server) handleUpdate(c *gin.Context) {
 	if op.ID != c.Param("id") {
 		fail(c, fhir.Errorf(fhir.KindInvalid, "invalid", "id",
 			"the resource id %q must be present and equal to the id %q in the URL", op.ID, c.Param("id")))
+		return
+	}
+	if err := s.replaceable(c, &op, auth.Update); err != nil {
+		fail(c, err)
 		return
 	}
 	s.apply(c, op)
@@ -146,9 +165,16 @@ func (s *Server) handleUpdate(c *gin.Context) {
 // @Header       200,201  {string}  Last-Modified  "When the version was written"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type} [put]
 func (s *Server) handleConditionalUpdate(c *gin.Context) {
-	cond, err := criteria(c)
+	if refuseAuditWrite(c) {
+		return
+	}
+	cond, err := s.criteria(c, auth.Update)
 	if err != nil {
 		fail(c, err)
 		return
@@ -195,11 +221,22 @@ func (s *Server) handleConditionalUpdate(c *gin.Context) {
 // @Header       200,204  {string}  Last-Modified  "When the deletion (sent when this request deleted the resource) was written"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type}/{id} [delete]
 func (s *Server) handleDelete(c *gin.Context) {
+	if refuseAuditWrite(c) {
+		return
+	}
 	op := store.Op{Kind: store.OpDelete, Type: c.Param("type"), ID: c.Param("id"), RequestKey: requestKey(c, nil)}
 	var err error
 	if op.IfMatch, err = ifMatch(c); err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.replaceable(c, &op, auth.Delete); err != nil {
 		fail(c, err)
 		return
 	}
@@ -233,9 +270,16 @@ func (s *Server) handleDelete(c *gin.Context) {
 // @Header       200,204  {string}  Last-Modified  "When the deletion (sent when this request deleted the resource) was written"
 // @Header       all  {string}  X-Request-ID      "The request's X-Request-ID"
 // @Header       all  {string}  X-Correlation-ID  "The request's X-Correlation-ID"
+// @Failure      401  {object}  operationOutcome  "No access token, or not a valid one (see /.well-known/smart-configuration)"
+// @Failure      403  {object}  operationOutcome  "The client's scopes or policy do not allow this"
+// @Failure      429  {object}  operationOutcome  "The client's rate limit is spent; see Retry-After"
+// @Security     BearerAuth
 // @Router       /fhir/{type} [delete]
 func (s *Server) handleConditionalDelete(c *gin.Context) {
-	cond, err := criteria(c)
+	if refuseAuditWrite(c) {
+		return
+	}
+	cond, err := s.criteria(c, auth.Delete)
 	if err != nil {
 		fail(c, err)
 		return
@@ -251,6 +295,13 @@ func (s *Server) writeOp(c *gin.Context, kind store.OpKind) (store.Op, error) {
 		return store.Op{}, err
 	}
 	if err := fhir.Validate(r); err != nil {
+		return store.Op{}, err
+	}
+	access := auth.Create
+	if kind == store.OpUpdate {
+		access = auth.Update
+	}
+	if err := s.guardOf(c).writable(typ, r.Object, access); err != nil {
 		return store.Op{}, err
 	}
 	op := store.NewWrite(kind, r, s.cfg.UniqueRules)
@@ -278,7 +329,8 @@ func requestKey(c *gin.Context, body []byte) string {
 	return id + " " + hex.EncodeToString(h.Sum(nil))
 }
 
-func criteria(c *gin.Context) (*search.Query, error) {
+// criteria reads the condition of a conditional update or delete from the URL.
+func (s *Server) criteria(c *gin.Context, a auth.Access) (*search.Query, error) {
 	q := c.Request.URL.Query()
 	for _, p := range []string{"_format", "_pretty"} {
 		q.Del(p)
@@ -287,7 +339,51 @@ func criteria(c *gin.Context) (*search.Query, error) {
 		return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "",
 			"a conditional %s needs search criteria in the URL", c.Request.Method)
 	}
-	return search.ParseCriteria(c.Param("type"), q.Encode())
+	return s.condition(c, c.Param("type"), q.Encode(), a)
+}
+
+// condition parses the criteria of a conditional interaction, limited by the caller's
+// policy to the records it may act on with access a: a condition must never match, and
+// so overwrite, delete or reveal, a record outside it.
+func (s *Server) condition(c *gin.Context, typ, raw string, a auth.Access) (*search.Query, error) {
+	q, err := search.ParseCriteria(typ, raw)
+	if err != nil {
+		return nil, err
+	}
+	g := s.guardOf(c)
+	g.query = q.String()
+	if err := g.restrict(q, a); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// replaceable checks, for a caller limited to some vaccine types, that the version an
+// update or delete by id would replace is one it may act on with access a, and pins the
+// op to that version (If-Match) so that what was checked is what is replaced.
+func (s *Server) replaceable(c *gin.Context, op *store.Op, a auth.Access) error {
+	if op.Type != "Immunization" {
+		return nil
+	}
+	g := s.guardOf(c)
+	if _, limited := g.diseases(a); !limited {
+		return nil
+	}
+	cur, err := s.store.Read(c.Request.Context(), op.Type, op.ID)
+	if err != nil || cur.Deleted {
+		return nil // nothing to replace: the write creates, or the store answers 404/410
+	}
+	r, err := fhir.Decode(cur.JSON)
+	if err != nil {
+		return fhir.Wrap("api.replaceable", err)
+	}
+	if err := g.writable(op.Type, r.Object, a); err != nil {
+		return err
+	}
+	if op.IfMatch == 0 {
+		op.IfMatch = cur.Version
+	}
+	return nil
 }
 
 // apply runs op in the store and answers as FHIR says for its outcome.
@@ -296,6 +392,9 @@ func (s *Server) apply(c *gin.Context, op store.Op) {
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	if res.Record.ID != "" {
+		s.guardOf(c).touched(res.Record)
 	}
 	switch res.Outcome {
 	case store.Created:

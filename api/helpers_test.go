@@ -9,26 +9,96 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/nimsproject/nims/audit"
+	"github.com/nimsproject/nims/auth"
 	"github.com/nimsproject/nims/store/sqlite"
 )
 
-// newTestServer runs the API over a real embedded store in a temporary directory.
-func newTestServer(t *testing.T, cfg Config) *httptest.Server {
+// newTestServer runs the API over a real embedded store in a temporary directory, with a
+// token service and an audit log of its own. do sends an admin token unless told
+// otherwise; tokenFor makes others.
+func newTestServer(t testing.TB, cfg Config) *httptest.Server {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
 	if err != nil {
 		t.Fatalf("sqlite.Open: %v", err)
 	}
+	if cfg.Auth == nil {
+		cfg.Auth = testAuthority(t)
+	}
+	if cfg.Audit == nil {
+		if cfg.Audit, err = audit.Open(t.TempDir(), audit.Options{}); err != nil {
+			t.Fatalf("audit.Open: %v", err)
+		}
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts := httptest.NewServer(New(cfg, st, log))
+	testServers.Store(ts.URL, &testEnv{auth: cfg.Auth, audit: cfg.Audit, admin: localToken(t, cfg.Auth, "admin", "")})
 	t.Cleanup(func() {
 		ts.Close()
+		testServers.Delete(ts.URL)
+		cfg.Audit.Close()
 		st.Close()
 	})
 	return ts
 }
+
+// testEnv is what a test server's tests may need besides its URL.
+type testEnv struct {
+	auth  *auth.Authority
+	audit *audit.Log
+	admin string // token do sends by default
+}
+
+var testServers sync.Map // ts.URL → *testEnv
+
+func envOf(t *testing.T, ts *httptest.Server) *testEnv {
+	t.Helper()
+	v, ok := testServers.Load(ts.URL)
+	if !ok {
+		t.Fatalf("no test environment for %s", ts.URL)
+	}
+	return v.(*testEnv)
+}
+
+// testAuthority is a token service over a temporary directory.
+func testAuthority(t testing.TB) *auth.Authority {
+	t.Helper()
+	a, err := auth.New(auth.Config{Dir: t.TempDir(), Issuer: "http://nims.test/fhir", TokenURL: "http://nims.test/auth/token"})
+	if err != nil {
+		t.Fatalf("auth.New: %v", err)
+	}
+	return a
+}
+
+func localToken(t testing.TB, a *auth.Authority, role, scope string, extra ...[]string) string {
+	t.Helper()
+	var ods, perms []string
+	if len(extra) > 0 {
+		ods = extra[0]
+	}
+	if len(extra) > 1 {
+		perms = extra[1]
+	}
+	tok, err := a.LocalToken(role, scope, ods, perms, time.Hour)
+	if err != nil {
+		t.Fatalf("LocalToken(%s): %v", role, err)
+	}
+	return tok
+}
+
+// tokenFor is a bearer token of role on ts: ODS codes for gp, permissions for poc.
+func tokenFor(t *testing.T, ts *httptest.Server, role string, ods, perms []string) string {
+	t.Helper()
+	return localToken(t, envOf(t, ts).auth, role, "", ods, perms)
+}
+
+// bearer is the header pair do takes to send token.
+func bearer(token string) []string { return []string{"Authorization", "Bearer " + token} }
 
 type response struct {
 	status int
@@ -68,6 +138,9 @@ func do(t *testing.T, ts *httptest.Server, method, path string, body any, header
 	}
 	if rd != nil {
 		req.Header.Set("Content-Type", "application/fhir+json")
+	}
+	if v, ok := testServers.Load(ts.URL); ok {
+		req.Header.Set("Authorization", "Bearer "+v.(*testEnv).admin)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		if headers[i+1] == "" {

@@ -40,8 +40,11 @@ func TestLogsCarryNoPatientData(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	ts := httptest.NewServer(New(Config{AccessLog: true}, st, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+	a := testAuthority(t)
+	ts := httptest.NewServer(New(Config{AccessLog: true, Auth: a}, st, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	defer ts.Close()
+	testServers.Store(ts.URL, &testEnv{auth: a, admin: localToken(t, a, "admin", "")})
+	defer testServers.Delete(ts.URL)
 	p := patient("9000000009")
 	p["name"] = []any{map[string]any{"family": "Zebedee", "given": []any{"Quintessa"}}}
 	do(t, ts, "POST", "/fhir/Patient", p)

@@ -82,7 +82,7 @@ func (s *Server) location(c *gin.Context, rec store.Record) string {
 
 // writeSearchset answers a search with the searchset Bundle of one page.
 func (s *Server) writeSearchset(c *gin.Context, path string, q *search.Query, applied url.Values, res store.SearchResult) {
-	b, err := searchset(s.base(c), path, applied, q, res)
+	b, err := searchset(s.base(c), path, applied, q, res, s.guardOf(c).issues())
 	if err != nil {
 		fail(c, err)
 		return

@@ -79,11 +79,23 @@ func (s *Server) routes() *gin.Engine {
 	e.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/docs/") })
 	s.docsRoutes(e)
 
+	e.GET("/.well-known/smart-configuration", interaction("smart-configuration"), s.handleSmartConfiguration)
+	e.GET("/auth/jwks.json", interaction("jwks"), s.handleJWKS)
+	e.POST("/auth/token", interaction("token"), s.limitBody(), s.handleToken)
+
 	g := e.Group("/fhir", s.limitBody(), s.negotiateMW())
+	g.GET("/.well-known/smart-configuration", interaction("smart-configuration"), s.handleSmartConfiguration)
 	for _, r := range fhirRoutes() {
 		hs := []gin.HandlerFunc{interaction(r.interaction)}
+		secured := r.interaction != ICapabilities && !s.cfg.insecure
+		if secured {
+			hs = append(hs, s.audited(), s.authenticate())
+		}
 		if r.typeLevel {
 			hs = append(hs, checkType)
+		}
+		if secured {
+			hs = append(hs, authorize(r.interaction))
 		}
 		h := r.handle
 		g.Handle(r.method, r.path, append(hs, func(c *gin.Context) { h(s, c) })...)

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"github.com/nimsproject/nims/audit"
+	"github.com/nimsproject/nims/auth"
 	"log/slog"
 	"net/http"
 
@@ -26,6 +28,20 @@ type Config struct {
 	Version string
 	// UniqueRules are the business identifiers that must be unique among live resources.
 	UniqueRules []fhir.UniqueRule
+	// Auth verifies access tokens and issues them (SMART Backend Services). Required:
+	// nothing but the CapabilityStatement, discovery and health is served without a token.
+	Auth *auth.Authority
+	// Audit receives one event per request to a FHIR route and per token request; nil
+	// records nothing (tests of other concerns).
+	Audit *audit.Log
+	// RateLimit is the requests per second each client may make (bursts of RateBurst);
+	// 0 means unlimited.
+	RateLimit float64
+	RateBurst int
+
+	// insecure serves the FHIR routes without token, policy or audit: only the
+	// benchmarks of this package set it, to measure what those cost.
+	insecure bool
 }
 
 // Server is the NIMS HTTP API.
@@ -36,6 +52,7 @@ type Server struct {
 	metrics *metrics
 	reg     *prometheus.Registry
 	engine  *gin.Engine
+	limits  *limiter
 }
 
 // DefaultMaxBodyBytes bounds a request body: far above any single resource, small enough
@@ -56,7 +73,10 @@ func New(cfg Config, st store.Store, log *slog.Logger) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	s := &Server{cfg: cfg, store: st, log: log, metrics: newMetrics(reg), reg: reg}
+	if cfg.Auth == nil {
+		panic("api.New: Config.Auth is required")
+	}
+	s := &Server{cfg: cfg, store: st, log: log, metrics: newMetrics(reg), reg: reg, limits: newLimiter(cfg.RateLimit, cfg.RateBurst)}
 	s.engine = s.routes()
 	return s
 }

@@ -17,6 +17,9 @@ type Input struct {
 	// Compartments are the canonical URLs of the compartments searched by
 	// [base]/[Compartment]/[id]/[type].
 	Compartments []string
+	// TokenURL, when set, declares SMART on FHIR security: every interaction but this
+	// statement needs an access token from that endpoint.
+	TokenURL string
 }
 
 // Operation is an operation the server runs on every type.
@@ -112,6 +115,19 @@ func Build(in Input) map[string]any {
 	}
 	if len(in.Compartments) > 0 {
 		rest["compartment"] = in.Compartments
+	}
+	if in.TokenURL != "" {
+		rest["security"] = map[string]any{
+			"cors": false,
+			"service": []any{map[string]any{"coding": []any{map[string]any{
+				"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR"}},
+				"text": "SMART Backend Services (client_credentials, private_key_jwt)"}},
+			"extension": []any{map[string]any{
+				"url":       "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+				"extension": []any{map[string]any{"url": "token", "valueUri": in.TokenURL}},
+			}},
+			"description": "Every interaction but this CapabilityStatement needs a bearer token from the token endpoint (SMART Backend Services); discovery at /.well-known/smart-configuration. Each client's role bounds its scopes, and every access is audited.",
+		}
 	}
 	if len(sys) > 0 {
 		rest["interaction"] = sys

@@ -27,12 +27,13 @@ const (
 	KindUnprocessable                  // 422: business rule, e.g. duplicate business identifier
 	KindNotImplemented                 // 501: recognised but not supported
 	KindUnavailable                    // 503: store unreachable, shutting down
+	KindTooManyRequests                // 429: the client's rate limit is spent
 )
 
 var kindNames = [...]string{
 	"internal", "invalid", "unauthorized", "forbidden", "not-found", "method-not-allowed",
 	"not-acceptable", "conflict", "gone", "precondition-failed", "too-large",
-	"unsupported-media", "unprocessable", "not-implemented", "unavailable",
+	"unsupported-media", "unprocessable", "not-implemented", "unavailable", "too-many-requests",
 }
 
 func (k Kind) String() string {

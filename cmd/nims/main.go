@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"strings"
+
 	"fmt"
+	"github.com/nimsproject/nims/fhir"
 	"io"
 	"os"
 	"os/signal"
@@ -16,9 +20,23 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "nims:", err)
+		fmt.Fprintln(os.Stderr, "nims:", errText(err))
 		os.Exit(1)
 	}
+}
+
+// errText is what the operator reads of err: for a FHIR error its diagnostics (the
+// message with its values), which the logs never carry, else the error itself.
+func errText(err error) string {
+	var fe *fhir.Error
+	if !errors.As(err, &fe) || len(fe.Issues) == 0 {
+		return err.Error()
+	}
+	var parts []string
+	for _, is := range fe.Issues {
+		parts = append(parts, is.Diagnostics)
+	}
+	return strings.Join(parts, "; ")
 }
 
 const usage = `usage: nims <command> [flags]
@@ -27,6 +45,13 @@ commands:
   serve     run the FHIR API (nims serve --help for flags)
   reindex   rebuild the search index after the search parameters changed
             (nims reindex --data DIR [--store URI] [--type T])
+  token     print a bearer token for an operator on this machine
+            (nims token --data DIR --role admin [--scope S] [--ods CODE] [--permissions FLU.CRUDS])
+  client    register and manage API clients (SMART Backend Services)
+            (nims client add --data DIR --name N --role R --jwks FILE|URL [--ods CODE]… [--permissions …];
+             nims client list --data DIR; nims client disable --data DIR CLIENT_ID)
+  audit     check or export the audit trail
+            (nims audit verify --data DIR; nims audit export --data DIR [--since T])
   version   print the version
 `
 
@@ -42,6 +67,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "reindex":
 		return reindex(ctx, args[1:], getenv, stdout, stderr)
+	case "token":
+		return tokenCmd(args[1:], getenv, stdout, stderr)
+	case "client":
+		return clientCmd(args[1:], getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "nims", version)
 		return nil

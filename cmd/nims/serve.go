@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/nimsproject/nims/api"
+	"github.com/nimsproject/nims/audit"
+	"github.com/nimsproject/nims/auth"
 	"github.com/nimsproject/nims/store"
 	"github.com/nimsproject/nims/store/sqlite"
 )
@@ -26,6 +28,8 @@ type serveConfig struct {
 	maxBody, cacheMB                                              int64
 	accessLog, demo                                               bool
 	shutdownGrace                                                 time.Duration
+	rateLimit                                                     float64
+	rateBurst                                                     int
 }
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -56,6 +60,10 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs.Int64Var(&c.maxBody, "max-body", maxBody, "largest request body in bytes (NIMS_MAX_BODY)")
 	fs.BoolVar(&c.accessLog, "access-log", envBool("ACCESS_LOG", true), "log one line per request, without paths or queries (NIMS_ACCESS_LOG)")
 	fs.BoolVar(&c.demo, "demo", envBool("DEMO", false), "load demonstration data into an empty store (NIMS_DEMO)")
+	rate, _ := strconv.ParseFloat(env("RATE_LIMIT", "5000"), 64)
+	burst, _ := strconv.Atoi(env("RATE_BURST", "10000"))
+	fs.Float64Var(&c.rateLimit, "rate-limit", rate, "requests per second each client may make, 429 beyond; 0 turns limiting off (NIMS_RATE_LIMIT)")
+	fs.IntVar(&c.rateBurst, "rate-burst", burst, "requests a client may make at once above its rate (NIMS_RATE_BURST)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", grace, "how long to let in-flight requests finish on shutdown (NIMS_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -128,20 +136,46 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			log.Info("demo data loaded", "resources", n)
 		}
 	}
-	srv := api.New(api.Config{BaseURL: cfg.baseURL, MaxBodyBytes: cfg.maxBody, AccessLog: cfg.accessLog, Version: version}, st, log)
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
+	url := "http://" + ln.Addr().String()
+	base := cfg.baseURL
+	if base == "" {
+		base = url + "/fhir"
+	}
+	if err := writeServerInfo(cfg.data, base); err != nil {
+		return err
+	}
+	authority, err := auth.New(auth.Config{Dir: cfg.data, Issuer: base, TokenURL: tokenURL(base)})
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+	auditLog, err := audit.Open(cfg.data, audit.Options{Source: "nims " + version})
+	if err != nil {
+		return fmt.Errorf("audit log: %w", err)
+	}
+	defer auditLog.Close()
+	srv := api.New(api.Config{BaseURL: cfg.baseURL, MaxBodyBytes: cfg.maxBody, AccessLog: cfg.accessLog, Version: version,
+		Auth: authority, Audit: auditLog, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst}, st, log)
 	if cfg.debugAddr != "" {
 		go serveDebug(cfg.debugAddr, log)
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	url := "http://" + ln.Addr().String()
 	log.Info("serving", "url", url, "fhir", url+"/fhir", "docs", url+"/docs/")
 	fmt.Fprintf(stdout, "NIMS %s is serving.\n  FHIR API:  %s/fhir/metadata\n  API docs:  %s/docs/\n  Health:    %s/healthz\n", version, url, url, url)
+	if cfg.demo {
+		tok, err := authority.LocalToken("admin", "", nil, nil, 12*time.Hour)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "\nAn admin token for the next 12 hours (make others with: nims token --data %s --role ROLE):\n\n  export TOKEN=%s\n\n  curl -H \"Authorization: Bearer $TOKEN\" %s/fhir/Patient\n", cfg.data, tok, url)
+	} else {
+		fmt.Fprintf(stdout, "  Tokens:    nims token --data %s --role admin\n", cfg.data)
+	}
 	select {
 	case err := <-errc:
 		return err

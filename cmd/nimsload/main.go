@@ -41,13 +41,18 @@ func run(args []string, out io.Writer) error {
 	seed := fs.Int("seed-resources", 1000, "patients created before a read run")
 	label := fs.String("label", "", "label printed in the result rows (default: scenario)")
 	population := fs.Int("patients", 1000, "search scenarios: patients in the generated population (nimsload gen)")
+	token := fs.String("token", os.Getenv("NIMS_TOKEN"), "bearer token sent with every request, e.g. from nims token (NIMS_TOKEN)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *label == "" {
 		*label = *scenario
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}, Timeout: 30 * time.Second}
+	var rt http.RoundTripper = &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}
+	if *token != "" {
+		rt = bearerTransport{rt, "Bearer " + *token}
+	}
+	client := &http.Client{Transport: rt, Timeout: 30 * time.Second}
 	var req func(rnd *rand.Rand) (*http.Request, int)
 	switch *scenario {
 	case "read":
@@ -193,4 +198,16 @@ func serveBare(args []string) error {
 	e := gin.New()
 	e.GET("/fhir/:type/:id", func(c *gin.Context) { c.Data(http.StatusOK, "application/fhir+json", body) })
 	return http.ListenAndServe(*addr, e)
+}
+
+// bearerTransport sends a bearer token with every request.
+type bearerTransport struct {
+	next   http.RoundTripper
+	header string
+}
+
+func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", b.header)
+	return b.next.RoundTrip(r)
 }

@@ -64,8 +64,12 @@ func TestRoleRouteMatrix(t *testing.T) {
 	withID := func(typ string, body map[string]any, id string) map[string]any { body["id"] = id; return body }
 	routes := []route{
 		{"read", "r", func(typ string) (string, string, any) { return "GET", "/fhir/" + typ + "/" + fresh(typ), nil }},
-		{"vread", "r", func(typ string) (string, string, any) { return "GET", "/fhir/" + typ + "/" + fresh(typ) + "/_history/1", nil }},
-		{"history-instance", "r", func(typ string) (string, string, any) { return "GET", "/fhir/" + typ + "/" + fresh(typ) + "/_history", nil }},
+		{"vread", "r", func(typ string) (string, string, any) {
+			return "GET", "/fhir/" + typ + "/" + fresh(typ) + "/_history/1", nil
+		}},
+		{"history-instance", "r", func(typ string) (string, string, any) {
+			return "GET", "/fhir/" + typ + "/" + fresh(typ) + "/_history", nil
+		}},
 		{"history-type", "r", func(typ string) (string, string, any) { return "GET", "/fhir/" + typ + "/_history", nil }},
 		{"search", "s", func(typ string) (string, string, any) { return "GET", "/fhir/" + typ + "?_id=" + fresh(typ), nil }},
 		{"search-post", "s", func(typ string) (string, string, any) { return "POST", "/fhir/" + typ + "/_search", nil }},

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,37 +25,53 @@ const maxAuditRefs = 200
 // audited records the audit event of each request that passes through it.
 func (s *Server) audited() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Next()
 		if s.cfg.Audit == nil {
+			c.Next()
 			return
 		}
-		p := principal(c)
-		ev := audit.Event{
-			Time:        time.Now().UTC(),
-			RequestID:   c.GetString(ctxRequestID),
-			ClientID:    p.ClientID,
-			ClientName:  p.Name,
-			Role:        p.Role,
-			Purpose:     auth.Purpose(p.Role),
-			Interaction: c.GetString(ctxInteraction),
-			Type:        c.Param("type"),
-			Status:      c.Writer.Status(),
-			Address:     c.ClientIP(),
-		}
-		if m := c.Param("memberType"); m != "" {
-			ev.Type = m
-		}
-		if ev.Status >= 400 {
-			ev.Outcome = http.StatusText(ev.Status)
-		}
-		if v, ok := c.Get(ctxGuard); ok {
-			g := v.(*guard)
-			g.mu.Lock()
-			ev.Entities, ev.Patients, ev.Truncated, ev.Query = g.entities, g.patients, g.truncated, g.query
-			g.mu.Unlock()
-		}
-		s.cfg.Audit.Record(ev)
+		defer func() {
+			if v := recover(); v != nil {
+				s.record(c, http.StatusInternalServerError) // a request that panics is audited as the 500 it becomes
+				panic(v)
+			}
+			s.record(c, 0)
+		}()
+		c.Next()
 	}
+}
+
+// record writes the audit event of the request c; status, when not 0, overrides the one
+// written.
+func (s *Server) record(c *gin.Context, status int) {
+	p := principal(c)
+	ev := audit.Event{
+		Time:        time.Now().UTC(),
+		RequestID:   c.GetString(ctxRequestID),
+		ClientID:    p.ClientID,
+		ClientName:  p.Name,
+		Role:        p.Role,
+		Purpose:     auth.Purpose(p.Role),
+		Interaction: c.GetString(ctxInteraction),
+		Type:        c.Param("type"),
+		Status:      c.Writer.Status(),
+		Address:     c.ClientIP(),
+	}
+	if m := c.Param("memberType"); m != "" {
+		ev.Type = m
+	}
+	if v, ok := c.Get(ctxGuard); ok {
+		g := v.(*guard)
+		g.mu.Lock()
+		ev.Entities, ev.Patients, ev.Truncated, ev.Query = g.entities, g.patients, g.truncated, g.query
+		g.mu.Unlock()
+	}
+	if status != 0 {
+		ev.Status = status
+	}
+	if ev.Status >= 400 {
+		ev.Outcome = http.StatusText(ev.Status)
+	}
+	s.cfg.Audit.Record(ev)
 }
 
 // touched notes that the response carries rec (or that the request wrote it).
@@ -84,39 +101,45 @@ func (g *guard) note(list *[]string, ref string) {
 	*list = append(*list, ref)
 }
 
-// patientRefs finds the local Patient references of a resource ("reference":
-// "Patient/id") by scanning its bytes: the audit must not cost a decode per record.
+// patientRefs finds the Patient references of a resource by scanning its bytes for
+// "reference" members: the audit must not cost a decode per record. "Patient/1",
+// "Patient/1/_history/2" and absolute URLs ending in Patient/1 all name Patient 1;
+// contained and identifier-only references name no stored patient and are not listed.
 func patientRefs(js []byte) []string {
 	var out []string
-	const key = `"Patient/`
+	const key = `"reference"`
 	for i := 0; ; {
 		j := bytes.Index(js[i:], []byte(key))
 		if j < 0 {
 			return out
 		}
-		start := i + j
-		i = start + len(key)
-		if !afterReferenceKey(js[:start]) {
+		i += j + len(key)
+		rest := bytes.TrimLeft(js[i:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' {
 			continue
 		}
-		end := bytes.IndexByte(js[i:], '"')
-		if end <= 0 {
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != '"' {
+			continue
+		}
+		end := bytes.IndexByte(rest[1:], '"')
+		if end < 0 {
 			return out
 		}
-		if id := string(js[i : i+end]); validRefID(id) {
+		if id, ok := patientOf(string(rest[1 : 1+end])); ok {
 			out = append(out, id)
 		}
-		i += end
 	}
 }
 
-// afterReferenceKey reports whether b ends with `"reference"` and a colon, spaces allowed.
-func afterReferenceKey(b []byte) bool {
-	b = bytes.TrimRight(b, " \t\r\n")
-	if len(b) == 0 || b[len(b)-1] != ':' {
-		return false
+// patientOf returns the id of the Patient a reference names, if it names one.
+func patientOf(ref string) (string, bool) {
+	k := strings.LastIndex(ref, "Patient/")
+	if k < 0 || (k > 0 && ref[k-1] != '/') {
+		return "", false
 	}
-	return bytes.HasSuffix(bytes.TrimRight(b[:len(b)-1], " \t\r\n"), []byte(`"reference"`))
+	id, _, _ := strings.Cut(ref[k+len("Patient/"):], "/")
+	return id, validRefID(id)
 }
 
 func validRefID(id string) bool {

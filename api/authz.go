@@ -64,27 +64,39 @@ func (s *Server) authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		scheme, token, _ := strings.Cut(c.GetHeader("Authorization"), " ")
 		token = strings.TrimSpace(token)
+		refuse := func(err error) {
+			if wait, ok := s.anon.take(c.ClientIP()); !ok {
+				throttled(c, wait)
+				return
+			}
+			fail(c, err)
+		}
 		if !strings.EqualFold(scheme, "Bearer") || token == "" {
 			c.Header("WWW-Authenticate", `Bearer realm="nims"`)
-			fail(c, fhir.Errorf(fhir.KindUnauthorized, "login", "",
+			refuse(fhir.Errorf(fhir.KindUnauthorized, "login", "",
 				"this request needs an access token (Authorization: Bearer …); see /.well-known/smart-configuration"))
 			return
 		}
 		p, err := s.cfg.Auth.Verify(token)
 		if err != nil {
 			c.Header("WWW-Authenticate", `Bearer realm="nims", error="invalid_token"`)
-			fail(c, err)
+			refuse(err)
 			return
 		}
 		c.Set(ctxPrincipal, p)
 		if wait, ok := s.limits.take(p.ClientID); !ok {
-			c.Header("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
-			fail(c, fhir.Errorf(fhir.KindTooManyRequests, "throttled", "",
-				"this client has sent more requests than its rate limit allows; retry after the time in Retry-After"))
+			throttled(c, wait)
 			return
 		}
 		c.Next()
 	}
+}
+
+// throttled answers 429 with the time until the next request would be admitted.
+func throttled(c *gin.Context, wait time.Duration) {
+	c.Header("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+	fail(c, fhir.Errorf(fhir.KindTooManyRequests, "throttled", "",
+		"more requests than the rate limit allows; retry after the time in Retry-After"))
 }
 
 // authorize checks the access the route's interaction needs on its type. Validation
@@ -218,8 +230,24 @@ func (g *guard) diseases(a auth.Access) (codes []string, limited bool) {
 // interaction that needs access a on the records it matches, and refuses chains and _has
 // into types the caller may not search.
 func (g *guard) restrict(q *search.Query, a auth.Access) error {
+	selectsRedacted := false
 	for i := range q.Filters {
-		if err := g.checkLinks(q.Type, &q.Filters[i]); err != nil {
+		f := &q.Filters[i]
+		if err := g.checkLinks(q.Type, f); err != nil {
+			return err
+		}
+		selectsRedacted = selectsRedacted || (f.Param != nil && redactedParams[f.Param.Name])
+	}
+	for _, k := range q.Sort {
+		selectsRedacted = selectsRedacted || redactedParams[k.Param.Name]
+	}
+	if err := g.checkIncludes(q); err != nil {
+		return err
+	}
+	if q.Type == "Patient" && g.redact && selectsRedacted {
+		// Found by what is withheld from it, a restricted patient would be located all
+		// the same: such a search leaves them out.
+		if err := g.addFilter(q, "_security:not", fhir.SystemConfidentiality+"|R,"+fhir.SystemConfidentiality+"|V"); err != nil {
 			return err
 		}
 	}
@@ -265,24 +293,87 @@ func (g *guard) addFilter(q *search.Query, key, value string) error {
 	return nil
 }
 
-// checkLinks refuses a chain or _has that reaches a type the caller may not search.
+// checkLinks refuses a chain or _has (in a filter on resources of typ) that reaches a
+// type the caller may not search, or that would step around a content rule, each of
+// which bounds the searched type only:
+//   - a client limited to some vaccine types may not reach Immunization through a link;
+//   - a gp client may not reach a personal type from a type that is not personal (from a
+//     personal type, the practice filter on the searched type already bounds the result);
+//   - a client that withholds restricted patients' address, telecom and GP may not select
+//     Patients by them through a link.
 func (g *guard) checkLinks(typ string, f *search.Filter) error {
 	if f.Has != nil {
 		if !g.p.Can(f.Has.Type, auth.Search) {
 			return forbidden("this client is not authorised to search %s resources, which _has needs", f.Has.Type)
 		}
+		if err := g.checkReach(typ, f.Has.Type); err != nil {
+			return err
+		}
+		if f.Has.Type == "Patient" && g.redact && f.Has.RefParam != nil && redactedParams[f.Has.RefParam.Name] {
+			return forbidden("this client may not select by a patient's %s", f.Has.RefParam.Name)
+		}
 		return g.checkLinks(f.Has.Type, &f.Has.Filter)
 	}
-	if f.Chain != nil {
-		for _, t := range chainTargets(f) {
-			if !g.p.Can(t, auth.Search) {
-				return forbidden("this client is not authorised to search %s resources, which the chain %s needs", t, f.Param.Name)
-			}
+	if f.Chain == nil {
+		return nil
+	}
+	if typ == "Patient" && g.redact && redactedParams[f.Param.Name] {
+		return forbidden("this client may not select by a patient's %s", f.Param.Name)
+	}
+	targets := chainTargets(f)
+	for _, t := range targets {
+		if !g.p.Can(t, auth.Search) {
+			return forbidden("this client is not authorised to search %s resources, which the chain %s needs", t, f.Param.Name)
 		}
-		return g.checkLinks(f.TargetType, f.Chain)
+		if err := g.checkReach(typ, t); err != nil {
+			return err
+		}
+	}
+	next := f.TargetType
+	if next == "" && len(targets) == 1 {
+		next = targets[0]
+	}
+	if next == "Patient" && g.redact && f.Chain.Param != nil && redactedParams[f.Chain.Param.Name] && f.Chain.Chain == nil {
+		return forbidden("this client may not select by a patient's %s", f.Chain.Param.Name)
+	}
+	return g.checkLinks(next, f.Chain)
+}
+
+// checkReach refuses a link from resources of type from to resources of type to that
+// would step around a content rule (see checkLinks).
+func (g *guard) checkReach(from, to string) error {
+	if to == "Immunization" {
+		if _, limited := g.diseases(auth.Search); limited {
+			return forbidden("this client is limited to some vaccine types, so it may not search through Immunization records (search Immunization directly)")
+		}
+	}
+	if g.ods != nil && personal(to) && !personal(from) {
+		return forbidden("a GP client may not search %s resources through patients' records", from)
 	}
 	return nil
 }
+
+// checkIncludes refuses includes that would show what the policy withholds: a restricted
+// patient's GP for clients that withhold it.
+func (g *guard) checkIncludes(q *search.Query) error {
+	if !g.redact {
+		return nil
+	}
+	for _, set := range [][]search.Include{q.Include, q.RevInclude} {
+		for _, inc := range set {
+			if inc.Type == "Patient" && (inc.Wildcard || inc.Param != nil && redactedParams[inc.Param.Name]) {
+				return forbidden("this client may not follow a restricted patient's general practitioner: %s", "_include and _revinclude of Patient:general-practitioner (or Patient:*) are refused")
+			}
+		}
+	}
+	return nil
+}
+
+// redactedParams are the Patient search parameters over what restricted patients have
+// withheld.
+var redactedParams = map[string]bool{"address": true, "address-city": true, "address-country": true,
+	"address-postalcode": true, "address-state": true, "address-use": true, "phone": true, "email": true,
+	"telecom": true, "general-practitioner": true}
 
 // chainTargets are the types a chained filter may pass through.
 func chainTargets(f *search.Filter) []string {
@@ -299,21 +390,24 @@ func personal(typ string) bool {
 	return ok
 }
 
-// visible reports whether the caller, with access a, may see rec; withheld counts the
-// records it may not.
+// visible reports whether the caller, with access a, may see rec. withheld counts the
+// records left out for their type only: counting those cut by a content rule would tell
+// the caller that records it may not see exist.
 func (g *guard) visible(rec store.Record, a auth.Access) bool {
-	ok := g.check(rec, a)
-	if !ok {
+	if !g.p.Can(rec.Type, a) {
 		g.mu.Lock()
 		g.withheld++
 		g.mu.Unlock()
+		return false
 	}
-	return ok
+	return g.check(rec, a)
 }
 
+// check applies the content rules to rec, of a type the caller may access with a.
 func (g *guard) check(rec store.Record, a auth.Access) bool {
-	if !g.p.Can(rec.Type, a) {
-		return false
+	if rec.Type == "Patient" && g.ods != nil {
+		// Every version of a patient is judged by where the patient is registered now.
+		return g.registered(rec.ID)
 	}
 	codes, limited := []string(nil), false
 	if rec.Type == "Immunization" {
@@ -357,12 +451,9 @@ func vaccineAllowed(obj map[string]any, codes []string) bool {
 	return found > 0
 }
 
-// gpVisible reports whether obj, of type typ, is a patient registered at one of the
-// caller's practices or a record about one.
+// gpVisible reports whether obj, a record of personal type typ other than Patient, is
+// about a patient registered at one of the caller's practices.
 func (g *guard) gpVisible(typ string, obj map[string]any) bool {
-	if typ == "Patient" {
-		return g.registeredHere(obj)
-	}
 	p := search.LookupParam(typ, compartmentParam[typ])
 	if p == nil {
 		return false
@@ -427,23 +518,34 @@ var minimalElements = map[string][]string{
 	"Patient":      {"identifier"},
 }
 
-// shape cuts a resource to what the caller may see: the pass role's minimal fields, and
-// a restricted patient's address, telecom and GP for roles without a need for them.
-func (g *guard) shape(typ string, js []byte) ([]byte, error) {
+// shape cuts a record to what the caller may see: the pass role's minimal fields, and
+// for roles without a need for them, all of a restricted patient but who they are (every
+// version, once the current one is restricted).
+func (g *guard) shape(rec store.Record) ([]byte, error) {
+	typ, js := rec.Type, rec.JSON
 	if g.minimal {
 		keep := minimalElements[typ]
 		return fhir.Subset(js, func(m string) bool { return slices.Contains(keep, fhir.ElementName(typ, m)) })
 	}
-	if g.redact && typ == "Patient" && restrictedPatient(js) {
-		return fhir.Subset(js, func(m string) bool {
-			switch fhir.ElementName(typ, m) {
-			case "address", "telecom", "generalPractitioner":
-				return false
-			}
-			return true
-		})
+	if g.redact && typ == "Patient" && (restrictedPatient(js) || g.restrictedNow(rec)) {
+		return fhir.Subset(js, func(m string) bool { return restrictedKeep[fhir.ElementName(typ, m)] })
 	}
 	return js, nil
+}
+
+// restrictedKeep are the elements of a restricted patient shown to roles without a need
+// for the rest: who the patient is, nothing of where they are or who they see.
+var restrictedKeep = map[string]bool{"identifier": true, "active": true, "name": true, "gender": true,
+	"birthDate": true, "deceased": true, "link": true}
+
+// restrictedNow reports whether the current version of the patient rec is a version of
+// is restricted.
+func (g *guard) restrictedNow(rec store.Record) bool {
+	cur, err := g.s.store.Read(g.ctx, "Patient", rec.ID)
+	if err != nil {
+		return false // deleted or gone: the version itself decides
+	}
+	return cur.Seq != rec.Seq && restrictedPatient(cur.JSON)
 }
 
 // restrictedPatient reports whether a Patient carries the confidentiality label R
@@ -493,7 +595,25 @@ func accessVerb(a auth.Access) string {
 	return "read"
 }
 
-// limiter is a token bucket per client: rate requests a second, bursts of burst.
+// maxBuckets bounds a limiter's memory: beyond it, buckets that have refilled (their
+// client idle long enough to be as new) are dropped.
+const maxBuckets = 100_000
+
+// prune drops the buckets that are full again. If all are in use, the limiter forgets
+// them all rather than grow: a flood from that many addresses is beyond per-address limits.
+func (l *limiter) prune(now time.Time) {
+	for k, b := range l.buckets {
+		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
+	if len(l.buckets) >= maxBuckets {
+		clear(l.buckets)
+	}
+}
+
+// limiter is a token bucket per key (a client, an address): rate requests a second,
+// bursts of burst.
 type limiter struct {
 	rate, burst float64
 	mu          sync.Mutex
@@ -522,6 +642,9 @@ func (l *limiter) take(client string) (wait time.Duration, ok bool) {
 	defer l.mu.Unlock()
 	b := l.buckets[client]
 	if b == nil {
+		if len(l.buckets) >= maxBuckets {
+			l.prune(now)
+		}
 		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[client] = b
 	}
@@ -543,7 +666,7 @@ func (g *guard) keep(recs []store.Record, a auth.Access) ([]store.Record, error)
 			continue
 		}
 		if !rec.Deleted {
-			js, err := g.shape(rec.Type, rec.JSON)
+			js, err := g.shape(rec)
 			if err != nil {
 				return nil, err
 			}
@@ -562,6 +685,5 @@ func (g *guard) issues() []fhir.Issue {
 	if g.withheld == 0 {
 		return nil
 	}
-	return []fhir.Issue{{Severity: fhir.SeverityWarning, Code: "suppressed", Diagnostics: strconv.Itoa(g.withheld) +
-		" resource(s) were withheld from this response: this client is not authorised to see them."}}
+	return []fhir.Issue{{Severity: fhir.SeverityWarning, Code: "suppressed", Diagnostics: "Resources of types this client is not authorised to read were withheld from this response."}}
 }

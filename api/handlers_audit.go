@@ -48,6 +48,13 @@ func (s *Server) handleAuditSearch(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	g := s.guardOf(c)
+	g.query = "AuditEvent?" + params.Encode()
+	if q.Patient != "" {
+		g.mu.Lock()
+		g.note(&g.patients, q.Patient)
+		g.mu.Unlock()
+	}
 	recs, next, err := s.cfg.Audit.Search(c.Request.Context(), q)
 	if err != nil {
 		fail(c, err)

@@ -75,7 +75,7 @@ func (s *Server) readable(c *gin.Context, rec store.Record) ([]byte, bool) {
 		fail(c, forbidden("this client is not authorised to read this %s", rec.Type))
 		return nil, false
 	}
-	js, err := g.shape(rec.Type, rec.JSON)
+	js, err := g.shape(rec)
 	if err != nil {
 		fail(c, err)
 		return nil, false

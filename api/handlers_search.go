@@ -130,7 +130,12 @@ func (s *Server) handleCompartmentSearch(c *gin.Context) {
 	}
 	applied := q.Encode() // the path says the compartment: the links need not repeat it
 	q.Filters = append(q.Filters, inCompartment)
+	g := s.guardOf(c)
+	g.mu.Lock()
+	g.note(&g.patients, compartment+"/"+id) // whose records were asked for, even if none came back
+	g.mu.Unlock()
 	res, err := s.search(c, q, applied)
+	g.query = compartment + "/" + id + "/" + g.query
 	if err != nil {
 		fail(c, err)
 		return

@@ -55,7 +55,7 @@ func (s *Server) handleCreate(c *gin.Context) {
 	if refuseAuditWrite(c) {
 		return
 	}
-	op, err := s.writeOp(c, store.OpCreate)
+	op, _, err := s.writeOp(c, store.OpCreate)
 	if err != nil {
 		fail(c, err)
 		return
@@ -112,7 +112,7 @@ func (s *Server) handleUpdate(c *gin.Context) {
 	if refuseAuditWrite(c) {
 		return
 	}
-	op, err := s.writeOp(c, store.OpUpdate)
+	op, body, err := s.writeOp(c, store.OpUpdate)
 	if err != nil {
 		fail(c, err)
 		return
@@ -122,7 +122,7 @@ func (s *Server) handleUpdate(c *gin.Context) {
 			"the resource id %q must be present and equal to the id %q in the URL", op.ID, c.Param("id")))
 		return
 	}
-	if err := s.replaceable(c, &op, auth.Update); err != nil {
+	if err := s.replaceable(c, &op, auth.Update, body); err != nil {
 		fail(c, err)
 		return
 	}
@@ -179,8 +179,12 @@ func (s *Server) handleConditionalUpdate(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	op, err := s.writeOp(c, store.OpUpdate)
+	op, body, err := s.writeOp(c, store.OpUpdate)
 	if err != nil {
+		fail(c, err)
+		return
+	}
+	if err := s.mayCreateIfNoMatch(c, cond, body); err != nil {
 		fail(c, err)
 		return
 	}
@@ -236,7 +240,7 @@ func (s *Server) handleDelete(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := s.replaceable(c, &op, auth.Delete); err != nil {
+	if err := s.replaceable(c, &op, auth.Delete, nil); err != nil {
 		fail(c, err)
 		return
 	}
@@ -288,30 +292,30 @@ func (s *Server) handleConditionalDelete(c *gin.Context) {
 }
 
 // writeOp reads, checks and validates the body of a create or update.
-func (s *Server) writeOp(c *gin.Context, kind store.OpKind) (store.Op, error) {
+func (s *Server) writeOp(c *gin.Context, kind store.OpKind) (store.Op, map[string]any, error) {
 	typ := c.Param("type")
 	r, err := decodeResource(c, s.cfg.MaxBodyBytes, typ)
 	if err != nil {
-		return store.Op{}, err
+		return store.Op{}, nil, err
 	}
 	if err := fhir.Validate(r); err != nil {
-		return store.Op{}, err
+		return store.Op{}, nil, err
 	}
 	access := auth.Create
 	if kind == store.OpUpdate {
 		access = auth.Update
 	}
 	if err := s.guardOf(c).writable(typ, r.Object, access); err != nil {
-		return store.Op{}, err
+		return store.Op{}, nil, err
 	}
 	op := store.NewWrite(kind, r, s.cfg.UniqueRules)
 	op.RequestKey = requestKey(c, op.JSON)
 	if kind == store.OpUpdate {
 		if op.IfMatch, err = ifMatch(c); err != nil {
-			return store.Op{}, err
+			return store.Op{}, nil, err
 		}
 	}
-	return op, nil
+	return op, r.Object, nil
 }
 
 // requestKey makes a write idempotent per X-Request-ID (NHS API convention): a retry
@@ -325,6 +329,10 @@ func requestKey(c *gin.Context, body []byte) string {
 	}
 	h := sha256.New()
 	h.Write([]byte(c.Request.Method + " " + c.Request.URL.RequestURI() + "\n"))
+	// The client and the preconditions are part of the request: another client reusing the
+	// id, or a retry with other conditions, is not this request.
+	h.Write([]byte(principal(c).ClientID + "\n" + c.GetHeader("If-None-Exist") + "\n" +
+		c.GetHeader("If-Match") + "\n" + c.GetHeader("E-Tag") + "\n"))
 	h.Write(body)
 	return id + " " + hex.EncodeToString(h.Sum(nil))
 }
@@ -358,32 +366,90 @@ func (s *Server) condition(c *gin.Context, typ, raw string, a auth.Access) (*sea
 	return q, nil
 }
 
-// replaceable checks, for a caller limited to some vaccine types, that the version an
-// update or delete by id would replace is one it may act on with access a, and pins the
-// op to that version (If-Match) so that what was checked is what is replaced.
-func (s *Server) replaceable(c *gin.Context, op *store.Op, a auth.Access) error {
-	if op.Type != "Immunization" {
-		return nil
-	}
+// replaceable checks an update or delete by id against the caller's policy before the
+// store runs it: a write that would create (or re-create a deleted resource) needs the
+// right to create, and for a caller limited to some vaccine types the record replaced, or
+// the last live version of one re-created, must be of its types. What was checked is
+// pinned with If-Match, so it is what is replaced.
+func (s *Server) replaceable(c *gin.Context, op *store.Op, a auth.Access, body map[string]any) error {
 	g := s.guardOf(c)
-	if _, limited := g.diseases(a); !limited {
+	limited := false
+	if op.Type == "Immunization" {
+		_, limited = g.diseases(a)
+	}
+	canCreate := g.p.Can(op.Type, auth.Create)
+	if !limited && (canCreate || op.Kind == store.OpDelete) {
 		return nil
 	}
-	cur, err := s.store.Read(c.Request.Context(), op.Type, op.ID)
-	if err != nil || cur.Deleted {
-		return nil // nothing to replace: the write creates, or the store answers 404/410
+	ctx := c.Request.Context()
+	cur, err := s.store.Read(ctx, op.Type, op.ID)
+	switch fhir.KindOf(err) {
+	case fhir.KindGone, fhir.KindNotFound:
+	default:
+		if err != nil {
+			return err
+		}
+		if limited {
+			if err := s.mayReplace(g, cur, a); err != nil {
+				return err
+			}
+			if op.IfMatch == 0 {
+				op.IfMatch = cur.Version
+			}
+		}
+		return nil
 	}
-	r, err := fhir.Decode(cur.JSON)
+	if op.Kind == store.OpDelete {
+		return nil // the store answers 404 or 410
+	}
+	if !canCreate {
+		return forbidden("this client may update %s resources but not create them, and %s/%s does not exist", op.Type, op.Type, op.ID)
+	}
+	if limited {
+		if err := g.writable(op.Type, body, auth.Create); err != nil {
+			return err
+		}
+		if cur.Version > 1 { // a deleted record: its last live version decides too
+			if prev, err := s.store.VRead(ctx, op.Type, op.ID, cur.Version-1); err == nil && !prev.Deleted {
+				return s.mayReplace(g, prev, a)
+			}
+		}
+	}
+	return nil
+}
+
+// mayReplace checks that rec is of the vaccine types the caller may act on with a.
+func (s *Server) mayReplace(g *guard, rec store.Record, a auth.Access) error {
+	r, err := fhir.Decode(rec.JSON)
 	if err != nil {
 		return fhir.Wrap("api.replaceable", err)
 	}
-	if err := g.writable(op.Type, r.Object, a); err != nil {
+	return g.writable(rec.Type, r.Object, a)
+}
+
+// mayCreateIfNoMatch checks, for a conditional update by a caller that may not create
+// (or may create only some vaccine types), what happens when the condition matches
+// nothing: the update would create body.
+func (s *Server) mayCreateIfNoMatch(c *gin.Context, cond *search.Query, body map[string]any) error {
+	g := s.guardOf(c)
+	limited := false
+	if cond.Type == "Immunization" {
+		_, limited = g.diseases(auth.Create)
+	}
+	canCreate := g.p.Can(cond.Type, auth.Create)
+	if canCreate && !limited {
+		return nil
+	}
+	probe := *cond
+	probe.Count, probe.Total, probe.Include, probe.RevInclude = 1, search.TotalNone, nil, nil
+	res, err := s.store.Search(c.Request.Context(), &probe)
+	if err != nil || len(res.Records) > 0 {
 		return err
 	}
-	if op.IfMatch == 0 {
-		op.IfMatch = cur.Version
+	if !canCreate {
+		return forbidden("this client may update %s resources but not create them, and nothing matches the condition", cond.Type)
 	}
-	return nil
+	return g.writable(cond.Type, body, auth.Create)
 }
 
 // apply runs op in the store and answers as FHIR says for its outcome.
@@ -393,8 +459,19 @@ func (s *Server) apply(c *gin.Context, op store.Op) {
 		fail(c, err)
 		return
 	}
+	g := s.guardOf(c)
+	if res.Outcome == store.Existing && !g.visible(res.Record, auth.Search) {
+		fail(c, forbidden("a %s matching the condition exists, but this client is not authorised to see it", op.Type))
+		return
+	}
 	if res.Record.ID != "" {
-		s.guardOf(c).touched(res.Record)
+		g.touched(res.Record)
+	}
+	if res.Outcome == store.Deleted && personal(op.Type) && res.Record.Version > 1 {
+		// The audit names whose record was deleted: the deletion itself carries nothing.
+		if prev, err := s.store.VRead(c.Request.Context(), op.Type, res.Record.ID, res.Record.Version-1); err == nil {
+			g.touched(prev)
+		}
 	}
 	switch res.Outcome {
 	case store.Created:

@@ -63,6 +63,10 @@ func fhirRoutes() []route {
 
 func (s *Server) routes() *gin.Engine {
 	e := gin.New()
+	if err := e.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies: ignored, trusting none", "cause", err.Error())
+		_ = e.SetTrustedProxies(nil)
+	}
 	e.HandleMethodNotAllowed = true
 	e.RedirectTrailingSlash = false
 	e.Use(s.requestIDs(), s.observe(), recoverer())

@@ -38,6 +38,10 @@ type Config struct {
 	// 0 means unlimited.
 	RateLimit float64
 	RateBurst int
+	// TrustedProxies are the addresses (IPs or CIDRs) of the proxies whose
+	// X-Forwarded-For names the client, for the audit and per-address limits; none by
+	// default, so a client cannot claim another's address.
+	TrustedProxies []string
 
 	// insecure serves the FHIR routes without token, policy or audit: only the
 	// benchmarks of this package set it, to measure what those cost.
@@ -52,8 +56,17 @@ type Server struct {
 	metrics *metrics
 	reg     *prometheus.Registry
 	engine  *gin.Engine
-	limits  *limiter
+	limits  *limiter // per client
+	anon    *limiter // per address, for requests without a valid token and token requests
 }
+
+// anonRate and anonBurst bound, per client address, the requests that cost the server
+// work before any client is known: those with a missing or invalid token (each checked,
+// answered and audited) and token requests (each a signature check and an audit event).
+const (
+	anonRate  = 20
+	anonBurst = 100
+)
 
 // DefaultMaxBodyBytes bounds a request body: far above any single resource, small enough
 // that a hostile client cannot make the server hold gigabytes.
@@ -76,7 +89,8 @@ func New(cfg Config, st store.Store, log *slog.Logger) *Server {
 	if cfg.Auth == nil {
 		panic("api.New: Config.Auth is required")
 	}
-	s := &Server{cfg: cfg, store: st, log: log, metrics: newMetrics(reg), reg: reg, limits: newLimiter(cfg.RateLimit, cfg.RateBurst)}
+	s := &Server{cfg: cfg, store: st, log: log, metrics: newMetrics(reg), reg: reg, limits: newLimiter(cfg.RateLimit, cfg.RateBurst),
+		anon: newLimiter(anonRate, anonBurst)}
 	s.engine = s.routes()
 	return s
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -34,6 +35,11 @@ import (
 func (s *Server) handleToken(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	c.Header("Pragma", "no-cache")
+	if wait, ok := s.anon.take(c.ClientIP()); !ok {
+		c.Header("Retry-After", strconv.Itoa(int(wait/time.Second)+1))
+		c.JSON(http.StatusTooManyRequests, &auth.OAuthError{Code: "slow_down", Description: "too many token requests from this address; retry after the time in Retry-After"})
+		return
+	}
 	if err := c.Request.ParseForm(); err != nil {
 		c.JSON(http.StatusBadRequest, &auth.OAuthError{Code: "invalid_request", Description: "the body must be application/x-www-form-urlencoded"})
 		return

@@ -30,6 +30,7 @@ type serveConfig struct {
 	shutdownGrace                                                 time.Duration
 	rateLimit                                                     float64
 	rateBurst                                                     int
+	trustedProxies                                                string
 }
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -63,6 +64,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	rate, _ := strconv.ParseFloat(env("RATE_LIMIT", "5000"), 64)
 	burst, _ := strconv.Atoi(env("RATE_BURST", "10000"))
 	fs.Float64Var(&c.rateLimit, "rate-limit", rate, "requests per second each client may make, 429 beyond; 0 turns limiting off (NIMS_RATE_LIMIT)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of proxies whose X-Forwarded-For names the client; none when empty (NIMS_TRUSTED_PROXIES)")
 	fs.IntVar(&c.rateBurst, "rate-burst", burst, "requests a client may make at once above its rate (NIMS_RATE_BURST)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", grace, "how long to let in-flight requests finish on shutdown (NIMS_SHUTDOWN_GRACE)")
 	if err := fs.Parse(args); err != nil {
@@ -158,7 +160,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer auditLog.Close()
 	srv := api.New(api.Config{BaseURL: cfg.baseURL, MaxBodyBytes: cfg.maxBody, AccessLog: cfg.accessLog, Version: version,
-		Auth: authority, Audit: auditLog, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst}, st, log)
+		Auth: authority, Audit: auditLog, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, TrustedProxies: splitList(cfg.trustedProxies)}, st, log)
 	if cfg.debugAddr != "" {
 		go serveDebug(cfg.debugAddr, log)
 	}
@@ -204,4 +206,15 @@ func serveDebug(addr string, log *slog.Logger) {
 	if err := srv.ListenAndServe(); err != nil {
 		log.Error("debug server stopped", "cause", err.Error())
 	}
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -38,11 +38,10 @@ type txRunner struct {
 	stmts *stmtCache
 }
 
+// query never waits for a prepare: the transaction holds a connection of the pool the
+// cache prepares on (see stmtCache).
 func (r txRunner) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	stmt, err := r.stmts.prepared(ctx, query)
-	if err != nil {
-		return nil, err
-	}
+	stmt := r.stmts.ready(query)
 	if stmt == nil {
 		return r.tx.QueryContext(ctx, query, args...)
 	}

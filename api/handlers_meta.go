@@ -46,9 +46,12 @@ func (s *Server) handleMetadata(c *gin.Context) {
 			in.Compartments = []string{patientCompartmentURL}
 			continue
 		}
-		if r.typeLevel {
+		switch {
+		case r.typeLevel:
 			in.TypeInteractions = append(in.TypeInteractions, r.interaction)
-		} else {
+		case r.interaction == ITransaction:
+			in.SystemInteractions = append(in.SystemInteractions, ITransaction, IBatch)
+		default:
 			in.SystemInteractions = append(in.SystemInteractions, r.interaction)
 		}
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -65,8 +66,11 @@ func TestCapabilityStatement(t *testing.T) {
 			t.Errorf("%s conditional flags = %v %v %v", typ, r["conditionalCreate"], r["conditionalUpdate"], r["conditionalDelete"])
 		}
 	}
-	sys := rest["interaction"].([]any)
-	if len(sys) != 1 || sys[0].(map[string]any)["code"] != "history-system" {
-		t.Errorf("system interactions = %v, want history-system only", sys)
+	var sys []string
+	for _, x := range rest["interaction"].([]any) {
+		sys = append(sys, x.(map[string]any)["code"].(string))
+	}
+	if fmt.Sprint(sys) != "[batch history-system transaction]" {
+		t.Errorf("system interactions = %v, want batch, history-system and transaction", sys)
 	}
 }

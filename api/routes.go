@@ -41,6 +41,7 @@ type route struct {
 func fhirRoutes() []route {
 	return []route{
 		{http.MethodGet, "/metadata", ICapabilities, false, (*Server).handleMetadata},
+		{http.MethodPost, "", ITransaction, false, (*Server).handleBundle},
 		{http.MethodGet, "/_history", IHistorySystem, false, (*Server).handleHistory},
 		{http.MethodGet, "/:type", ISearchType, true, (*Server).handleSearch},
 		{http.MethodPost, "/:type", ICreate, true, (*Server).handleCreate},

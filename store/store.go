@@ -66,6 +66,9 @@ type Op struct {
 	// RequestKey, when set, makes the op idempotent: if an op with the same key was
 	// applied before, nothing is written and its first Result is returned with Replayed.
 	RequestKey string
+	// FullURL, in a Transaction, is the name other ops' references may use for the
+	// resource this op writes (a transaction entry's fullUrl, e.g. urn:uuid:…).
+	FullURL string
 }
 
 // Outcome says what an applied Op did.
@@ -156,6 +159,16 @@ type Store interface {
 	// search.Less and search.Includes: storetest checks every backend against them.
 	// Errors: KindInvalid for a cursor it did not issue for this query.
 	Search(ctx context.Context, q *search.Query) (SearchResult, error)
+
+	// Transaction applies ops as one: all of them, in order, or none (the first failure
+	// is returned and nothing is written). Before any op runs, each op with a FullURL is
+	// bound to the resource it will write (a conditional create to its match, a
+	// conditional update to its target, else Type/ID), and every reference in every op's
+	// JSON to a bound FullURL, or of the conditional form Type?criteria (which must have
+	// exactly one live match: KindPreconditionFailed otherwise), is rewritten to Type/id,
+	// the op's index entries following. An unbound urn: reference is KindInvalid.
+	// Results are in the order of ops.
+	Transaction(ctx context.Context, ops []Op) ([]Result, error)
 
 	// Reindex rebuilds the search index entries of every current version of typ (all
 	// types when empty) from the parameter table, reporting progress; for when the table

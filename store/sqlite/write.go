@@ -194,6 +194,9 @@ func (w *writer) publish(batch []*request) {
 			recs = append(recs, r.res.Record)
 		}
 	}
+	recs = append(recs, w.extra...)
+	clear(w.extra)
+	w.extra = w.extra[:0]
 	w.cache.publish(recs)
 	clear(recs)
 	w.published = recs
@@ -204,6 +207,8 @@ func (w *writer) publish(batch []*request) {
 // caused by an earlier op of the group that is now undone.
 func (w *writer) abort(batch []*request, cause error) {
 	w.exec(w.rollback) // fails if SQLite has already rolled back; the state is clean either way
+	clear(w.extra)
+	w.extra = w.extra[:0] // nothing of the group was committed: nothing to publish
 	err := translate("sqlite.Apply", errors.Join(errAborted, cause))
 	for _, r := range batch {
 		r.res, r.err = store.Result{}, err

@@ -29,6 +29,7 @@ type writer struct {
 
 	cache     *cache         // read cache the writer publishes commits to (nil: none)
 	published []store.Record // scratch for publish
+	extra     []store.Record // versions written by jobs of the group, for publish
 }
 
 func newWriter(ctx context.Context, conn *sql.Conn, now func() time.Time) (*writer, error) {

@@ -38,6 +38,8 @@ var rules = []rule{
 	{"audit", false, module + "/auth", "the audit log records decisions, it does not make them"},
 	{"audit", false, module + "/store", "the audit log has its own storage, apart from the resources"},
 	{"audit", false, "github.com/gin-gonic/", "only api knows the HTTP framework"},
+	{"bulk", false, module + "/api", "bulk loads through the store; the API calls it, not the reverse"},
+	{"bulk", false, "github.com/gin-gonic/", "only api knows the HTTP framework"},
 	{"", false, module + "/cmd", "cmd wires everything; nothing imports it"},
 }
 

@@ -69,6 +69,11 @@ type Op struct {
 	// FullURL, in a Transaction, is the name other ops' references may use for the
 	// resource this op writes (a transaction entry's fullUrl, e.g. urn:uuid:…).
 	FullURL string
+	// SkipUnchanged, for OpUpdate: when the live current version already holds exactly
+	// this JSON (id and meta aside), nothing is written and the result is that version
+	// with Outcome NoOp. Loads and feeds replayed after a crash, or sent twice, then
+	// change nothing.
+	SkipUnchanged bool
 }
 
 // Outcome says what an applied Op did.

@@ -45,6 +45,7 @@ commands:
   serve     run the FHIR API (nims serve --help for flags)
   reindex   rebuild the search index after the search parameters changed
             (nims reindex --data DIR [--store URI] [--type T])
+  import    load FHIR NDJSON files into the store (resumable; nims import --data DIR FILE…)
   token     print a bearer token for an operator on this machine
             (nims token --data DIR --role admin [--scope S] [--ods CODE] [--permissions FLU.CRUDS])
   client    register and manage API clients (SMART Backend Services)
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, args[1:], getenv, stdout, stderr)
 	case "reindex":
 		return reindex(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "token":
 		return tokenCmd(args[1:], getenv, stdout, stderr)
 	case "client":

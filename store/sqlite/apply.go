@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -89,6 +90,11 @@ func (w *writer) update(op *store.Op) (store.Result, error) {
 	}
 	if err := checkIfMatch(op, id, cur); err != nil {
 		return store.Result{}, err
+	}
+	if op.SkipUnchanged && cur.live {
+		if rec, same, err := w.unchanged(op, id, cur); err != nil || same {
+			return store.Result{Outcome: store.NoOp, Record: rec}, err
+		}
 	}
 	rec, err := w.write(op, id, cur)
 	outcome := store.Updated
@@ -268,4 +274,18 @@ func (w *writer) replayed(key string) (store.Result, bool, error) {
 	}
 	res.Replayed = true
 	return res, err == nil, err
+}
+
+// unchanged reports whether the current version of id already holds op's JSON: stamping
+// op's JSON as that version gives its stored bytes exactly.
+func (w *writer) unchanged(op *store.Op, id string, cur current) (store.Record, bool, error) {
+	rec, err := w.record(cur.seq)
+	if err != nil {
+		return store.Record{}, false, err
+	}
+	js, err := fhir.Stamp(op.JSON, id, rec.Version, rec.LastUpdated)
+	if err != nil {
+		return store.Record{}, false, err
+	}
+	return rec, bytes.Equal(js, rec.JSON), nil
 }

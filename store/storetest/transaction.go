@@ -13,6 +13,7 @@ var transactionTests = []test{
 	{"Transaction/AllOrNothing", testTransactionAllOrNothing},
 	{"Transaction/BindsReferences", testTransactionBindsReferences},
 	{"Transaction/ReferenceFailures", testTransactionReferenceFailures},
+	{"Update/SkipUnchanged", testSkipUnchanged},
 }
 
 // withRef returns an Observation whose subject is ref.
@@ -91,5 +92,24 @@ func testTransactionReferenceFailures(t *testing.T, s store.Store) {
 		if _, err := s.Read(ctx(t), "Patient", "c"); fhir.KindOf(err) != fhir.KindNotFound {
 			t.Errorf("%s: the transaction's other op survived", ref)
 		}
+	}
+}
+
+// An update with SkipUnchanged of the JSON the resource already holds writes nothing; a
+// changed one writes a version as usual.
+func testSkipUnchanged(t *testing.T, s store.Store) {
+	apply(t, s, createOp(t, "Patient", "p", "a"))
+	same := updateOp(t, "Patient", "p", "a")
+	same.SkipUnchanged = true
+	if res := apply(t, s, same); res.Outcome != store.NoOp || res.Record.Version != 1 {
+		t.Errorf("unchanged update: %v version %d, want NoOp at version 1", res.Outcome, res.Record.Version)
+	}
+	changed := updateOp(t, "Patient", "p", "b")
+	changed.SkipUnchanged = true
+	if res := apply(t, s, changed); res.Outcome != store.Updated || res.Record.Version != 2 {
+		t.Errorf("changed update: %v version %d, want Updated at version 2", res.Outcome, res.Record.Version)
+	}
+	if n := len(changes(t, s)); n != 2 {
+		t.Errorf("%d changes, want 2", n)
 	}
 }

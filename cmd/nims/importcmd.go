@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/nimsproject/nims/bulk"
+)
+
+// importCmd is nims import: FHIR NDJSON files into the store, resumable.
+func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := dataFlag(fs, getenv)
+	storeURI := fs.String("store", getenv("NIMS_STORE"), "store URI, as for nims serve (NIMS_STORE)")
+	batch := fs.Int("batch", 500, "resources per transaction")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return errors.New("usage: nims import [--data DIR] [--store URI] FILE.ndjson…")
+	}
+	st, err := openStore(ctx, *storeURI, *data, 64)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	opts := bulk.ImportOptions{BatchSize: *batch, CheckpointDir: filepath.Join(*data, "import-checkpoints")}
+	if !*quiet {
+		last := time.Time{}
+		opts.Progress = func(p bulk.Progress) {
+			if time.Since(last) < 200*time.Millisecond && p.Bytes < p.TotalBytes {
+				return
+			}
+			last = time.Now()
+			fmt.Fprintf(stderr, "\r%s", progressLine(p))
+		}
+	}
+	rep, err := bulk.Import(ctx, st, fs.Args(), opts)
+	if !*quiet {
+		fmt.Fprintln(stderr)
+	}
+	for _, f := range rep.Resumed {
+		fmt.Fprintf(stdout, "resumed %s from where the last run stopped\n", f)
+	}
+	for i, e := range rep.Errors {
+		if i == 100 {
+			fmt.Fprintf(stdout, "… and %d more line errors\n", rep.Failed-100)
+			break
+		}
+		fmt.Fprintf(stdout, "%s:%d: %s\n", e.File, e.Line, errText(e.Err))
+	}
+	rate := float64(rep.Loaded+rep.Unchanged) / rep.Elapsed.Seconds()
+	fmt.Fprintf(stdout, "loaded %d resources, %d unchanged, %d failed, in %s (%.0f/s)\n",
+		rep.Loaded, rep.Unchanged, rep.Failed, rep.Elapsed.Round(time.Millisecond), rate)
+	if err != nil {
+		return fmt.Errorf("import stopped (run the same command again to resume): %w", err)
+	}
+	if rep.Failed > 0 {
+		return fmt.Errorf("%d lines were not loaded", rep.Failed)
+	}
+	return nil
+}
+
+// progressLine is the progress bar: how far through the bytes, the counts and the rate.
+func progressLine(p bulk.Progress) string {
+	const width = 30
+	frac := 1.0
+	if p.TotalBytes > 0 {
+		frac = float64(p.Bytes) / float64(p.TotalBytes)
+	}
+	done := int(frac * width)
+	elapsed := time.Since(p.Started).Seconds()
+	rate := float64(p.Loaded+p.Unchanged) / max(elapsed, 0.001)
+	return fmt.Sprintf("[%s%s] %3.0f%%  %d loaded, %d unchanged, %d failed  %.0f/s  %s   ",
+		strings.Repeat("=", done), strings.Repeat(" ", width-done), 100*frac, p.Loaded, p.Unchanged, p.Failed, rate,
+		filepath.Base(p.File))
+}

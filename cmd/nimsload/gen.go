@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -99,8 +102,12 @@ func generate(args []string, out io.Writer) error {
 	dir := fs.String("data", "./data", "data directory of the embedded store")
 	patients := fs.Int("patients", 1000, "patients to create (each with 3 immunizations)")
 	workers := fs.Int("workers", 64, "concurrent writers")
+	outDir := fs.String("out", "", "write FHIR NDJSON files (Organization, Patient, Immunization) to this directory instead of a store, for nims import")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *outDir != "" {
+		return writeNDJSON(*outDir, *patients, out)
 	}
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, *dir, sqlite.Options{CacheBytes: -1})
@@ -159,5 +166,46 @@ func generate(args []string, out io.Writer) error {
 	}
 	total := practices + 4**patients
 	fmt.Fprintf(out, "wrote %d resources in %s (%.0f/s)\n", total, time.Since(start).Round(time.Second), float64(total)/time.Since(start).Seconds())
+	return nil
+}
+
+// writeNDJSON writes the population as Bulk Data files, one resource per line.
+func writeNDJSON(dir string, patients int, out io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	write := func(typ string, n int, gen func(i int) []map[string]any) error {
+		f, err := os.Create(filepath.Join(dir, typ+".000.ndjson"))
+		if err != nil {
+			return err
+		}
+		w := bufio.NewWriterSize(f, 1<<20)
+		enc := json.NewEncoder(w)
+		for i := range n {
+			for _, doc := range gen(i) {
+				if err := enc.Encode(doc); err != nil {
+					f.Close()
+					return err
+				}
+			}
+		}
+		if err := w.Flush(); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
+	}
+	if err := write("Organization", practices, func(k int) []map[string]any { return []map[string]any{genOrganization(k)} }); err != nil {
+		return err
+	}
+	if err := write("Patient", patients, func(n int) []map[string]any { return []map[string]any{genPatient(n)} }); err != nil {
+		return err
+	}
+	if err := write("Immunization", patients, func(n int) []map[string]any {
+		return []map[string]any{genImmunization(n, 0), genImmunization(n, 1), genImmunization(n, 2)}
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrote %d resources to %s\n", practices+4*patients, dir)
 	return nil
 }

@@ -52,6 +52,32 @@ type indexer struct {
 	inserts   map[insertShape]*sql.Stmt
 	rows      [nTables][]any // the pending rows' values, per table
 	tokenRows []tokenRow     // scratch of add
+
+	// Deferred mode (a transaction whose ops never read the index): add queues its rows
+	// and flush writes those of every resource's last version at once, each table's rows
+	// in primary-key order, so that neighbouring keys share the b-tree pages they touch.
+	deferred bool
+	queued   [nTables][]queuedRow
+	latest   map[resourceKey]int // resource → generation of its last add
+	gen      int
+}
+
+// queuedRow is one index row of deferred mode.
+type queuedRow struct {
+	vals []any
+	key  resourceKey
+	gen  int
+}
+
+// pkCols are, per table, the positions in indexColumns of its primary key's columns.
+var pkCols = [nTables][]int{
+	tTokens:  {0, 1, 2, 4, 3},
+	tTexts:   {0, 1, 2, 3},
+	tStrings: {0, 1, 2, 3, 4},
+	tDates:   {0, 1, 2, 3, 4},
+	tNumbers: {0, 1, 2, 3, 4, 5},
+	tRefs:    {0, 1, 2, 3, 4, 5},
+	tURIs:    {0, 1, 2, 3},
 }
 
 type insertShape struct{ table, rows int }
@@ -82,8 +108,9 @@ func (ix *indexer) close() error {
 	return errors.Join(errs...)
 }
 
-// remove deletes every entry of typ/id.
+// remove deletes every entry of typ/id (and forgets any it queued).
 func (ix *indexer) remove(ctx context.Context, typ, id string) error {
+	ix.forget(typ, id)
 	for _, s := range ix.clear {
 		if _, err := s.ExecContext(ctx, typ, id); err != nil {
 			return err
@@ -112,12 +139,137 @@ func (ix *indexer) add(ctx context.Context, typ, id string, lastUpdated time.Tim
 		}
 	}
 	ix.tokens(typ, id)
+	if ix.deferred {
+		ix.queue(typ, id)
+		return nil
+	}
 	for t, vals := range ix.rows {
 		if err := ix.insert(ctx, t, vals); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startDeferred puts the indexer in deferred mode until flush.
+func (ix *indexer) startDeferred() {
+	ix.deferred, ix.latest, ix.gen = true, map[resourceKey]int{}, 0
+	for t := range ix.queued {
+		ix.queued[t] = ix.queued[t][:0]
+	}
+}
+
+// queue moves the rows add made for typ/id to the deferred queue, superseding any queued
+// for an earlier version of the same resource in this transaction.
+func (ix *indexer) queue(typ, id string) {
+	key := resourceKey{typ, id}
+	ix.gen++
+	ix.latest[key] = ix.gen
+	for t, vals := range ix.rows {
+		cols := strings.Count(indexColumns[t], ",") + 1
+		for len(vals) > 0 {
+			row := slices.Clone(vals[:cols])
+			ix.queued[t] = append(ix.queued[t], queuedRow{vals: row, key: key, gen: ix.gen})
+			vals = vals[cols:]
+		}
+	}
+}
+
+// forget drops the queued rows of typ/id (its version is being replaced or deleted).
+func (ix *indexer) forget(typ, id string) {
+	if ix.deferred {
+		ix.gen++
+		ix.latest[resourceKey{typ, id}] = ix.gen // no queued row has this generation
+	}
+}
+
+// flush writes the queued rows of each resource's last version, table by table in
+// primary-key order, and leaves deferred mode.
+func (ix *indexer) flush(ctx context.Context) error {
+	ix.deferred = false
+	for t := range ix.queued {
+		rows := ix.queued[t][:0]
+		for _, r := range ix.queued[t] {
+			if ix.latest[r.key] == r.gen {
+				rows = append(rows, r)
+			}
+		}
+		slices.SortFunc(rows, func(a, b queuedRow) int {
+			for _, c := range pkCols[t] {
+				if d := compareIndexValue(a.vals[c], b.vals[c]); d != 0 {
+					return d
+				}
+			}
+			return 0
+		})
+		vals := ix.rows[t][:0]
+		for i, r := range rows {
+			if i > 0 && compareKey(t, rows[i-1].vals, r.vals) == 0 {
+				continue // the same entry twice (INSERT OR IGNORE would drop it too)
+			}
+			vals = append(vals, r.vals...)
+		}
+		ix.rows[t] = vals
+		if err := ix.insert(ctx, t, vals); err != nil {
+			return err
+		}
+		clear(ix.queued[t])
+		ix.queued[t] = ix.queued[t][:0]
+	}
+	ix.latest = nil
+	return nil
+}
+
+// discard leaves deferred mode without writing (the transaction failed).
+func (ix *indexer) discard() {
+	ix.deferred, ix.latest = false, nil
+	for t := range ix.queued {
+		clear(ix.queued[t])
+		ix.queued[t] = ix.queued[t][:0]
+	}
+}
+
+func compareKey(t int, a, b []any) int {
+	for _, c := range pkCols[t] {
+		if d := compareIndexValue(a[c], b[c]); d != 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// compareIndexValue orders two index values of one column (all of one Go type).
+func compareIndexValue(a, b any) int {
+	switch x := a.(type) {
+	case string:
+		return strings.Compare(x, b.(string))
+	case int64:
+		return cmpOrdered(x, b.(int64))
+	case float64:
+		return cmpOrdered(x, b.(float64))
+	case int:
+		return cmpOrdered(x, b.(int))
+	case bool:
+		y := b.(bool)
+		switch {
+		case x == y:
+			return 0
+		case !x:
+			return -1
+		}
+		return 1
+	}
+	return 0
+}
+
+func cmpOrdered[T int | int64 | float64](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }
 
 // entry queues one entry for the table of its parameter's type.

@@ -78,6 +78,17 @@ func (w *writer) transaction(ops []store.Op) ([]store.Result, error) {
 			return nil, entryErr(i, err)
 		}
 	}
+	// When no op reads the index while the transaction runs (no condition to evaluate
+	// again), the index rows of all ops are written together at the end, in key order:
+	// what makes bulk loads several times faster than op by op.
+	deferIndex := len(ops) > 1
+	for i := range ops {
+		deferIndex = deferIndex && ops[i].Condition == nil && ops[i].IfNoneExist == nil
+	}
+	if deferIndex {
+		w.ix.startDeferred()
+		defer w.ix.discard() // after a failure; flush leaves deferred mode first
+	}
 	for i := range ops {
 		if done[i] {
 			continue
@@ -92,6 +103,11 @@ func (w *writer) transaction(ops []store.Op) ([]store.Result, error) {
 			if !res.Replayed {
 				written = append(written, res.Record)
 			}
+		}
+	}
+	if deferIndex {
+		if err := w.ix.flush(w.ctx); err != nil {
+			return nil, err
 		}
 	}
 	w.extra = append(w.extra, written...) // published with the commit, only if all succeeded

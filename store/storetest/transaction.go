@@ -13,6 +13,7 @@ var transactionTests = []test{
 	{"Transaction/AllOrNothing", testTransactionAllOrNothing},
 	{"Transaction/BindsReferences", testTransactionBindsReferences},
 	{"Transaction/ReferenceFailures", testTransactionReferenceFailures},
+	{"Transaction/IndexesLastVersions", testTransactionIndexesLastVersions},
 	{"Update/SkipUnchanged", testSkipUnchanged},
 }
 
@@ -111,5 +112,35 @@ func testSkipUnchanged(t *testing.T, s store.Store) {
 	}
 	if n := len(changes(t, s)); n != 2 {
 		t.Errorf("%d changes, want 2", n)
+	}
+}
+
+// Within one transaction, a resource written twice is indexed as its last version only,
+// and one deleted is not indexed at all.
+func testTransactionIndexesLastVersions(t *testing.T, s store.Store) {
+	ops := []store.Op{
+		createOp(t, "Patient", "x", "a", "urn:s|A"),
+		updateOp(t, "Patient", "x", "b", "urn:s|B"),
+		createOp(t, "Patient", "y", "c", "urn:s|C"),
+		deleteOp("Patient", "y"),
+		createOp(t, "Patient", "z", "d", "urn:s|B"),
+	}
+	if _, err := s.Transaction(ctx(t), ops); err != nil {
+		t.Fatal(err)
+	}
+	for ident, want := range map[string]string{"urn:s|A": "", "urn:s|B": "x z", "urn:s|C": ""} {
+		q := criteria(t, "Patient", "identifier="+ident)
+		q.Count = 10
+		res, err := s.Search(ctx(t), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range res.Records {
+			got = append(got, r.ID)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("identifier=%s finds %v, want [%s]", ident, got, want)
+		}
 	}
 }

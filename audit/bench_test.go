@@ -22,20 +22,19 @@ import (
 //	             the durable rate the writer keeps (events/s); ns/op is then set by
 //	             backpressure, not by Record
 //
-// On the project's 2-core machine, shared with a long data generation and other work
-// (load average 2 to 6, hence the ranges), go test -run - -bench Record -benchtime
-// 500000x -count 3 ./audit/:
+// On the project's 2-core machine, shared with other work, go test -run - -bench
+// Record -benchtime 500000x -count 2 ./audit/ (with the writer of segments and patient
+// index blocks; before it, each event a row with two indexes and a patient index row):
 //
-//	caller-1      47–96 ns/op, 0 allocs
-//	caller-16     98–150 ns/op, 0 allocs (16 callers contending for the queue's mutex)
-//	sustained-16  75,000–89,000 durable events/s at load average 2; 37,000–48,000 at 4–6
+//	caller-1      50–54 ns/op, 0 allocs (before: 54–58)
+//	caller-16     69–88 ns/op, 0 allocs (16 callers contending for the queue's mutex)
+//	sustained-16  350,000–425,000 durable events/s (before: 75,000–87,000)
 //
-// The writer spends about 10 µs of CPU per event (profiled: SQLite's b-tree inserts into
-// events, its two indexes and event_patients ~4 µs, JSON encoding ~2 µs, fsync and WAL
-// writes ~2 µs). So Record costs a request about 0.1 µs, the background writer about
-// 0.2 of a core at 20,000 events/s, and it keeps ahead of the measured peak of
-// ~17,000 reads/s + 2,000 creates/s by a factor of 2 to 4: Record blocks only if the
-// disk stalls.
+// The writer's CPU an event is measured by BenchmarkWriterCPU (cpu_bench_test.go): about
+// 3 µs at full speed and 8 at 20,000 events/s. So Record costs a request about 0.1 µs,
+// and the background writer about 0.16 of a core at 20,000 events/s: it keeps ahead of
+// the measured peak of ~17,000 reads/s + 2,000 creates/s many times over, and Record
+// blocks only if the disk stalls.
 func BenchmarkRecord(b *testing.B) {
 	b.Run("caller-1", func(b *testing.B) { benchCaller(b, 1) })
 	b.Run("caller-16", func(b *testing.B) { benchCaller(b, 16) })

@@ -1,14 +1,12 @@
 package audit
 
 import (
-	"bytes"
-	"encoding/json"
+	"encoding/binary"
+	"errors"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/nimsproject/nims/fhir"
 )
 
 // Event is one audited interaction. Record keeps the Entities and Patients slices until
@@ -120,68 +118,224 @@ func clean(rs []string, max int) bool {
 	return true
 }
 
-// body is the canonical JSON form of an Event, the bytes stored and hashed: the members
-// in this order, empty ones omitted, no whitespace, time as a FHIR instant (UTC, three
-// decimals), "<", ">" and "&" not escaped. The hash covers the stored bytes, so Verify
-// never re-encodes: the form only has to be stable for one writer.
-type body struct {
-	Time        string   `json:"time"`
-	RequestID   string   `json:"requestId,omitempty"`
-	ClientID    string   `json:"clientId,omitempty"`
-	ClientName  string   `json:"clientName,omitempty"`
-	Role        string   `json:"role,omitempty"`
-	Purpose     string   `json:"purpose,omitempty"`
-	Interaction string   `json:"interaction"`
-	Type        string   `json:"type,omitempty"`
-	Query       string   `json:"query,omitempty"`
-	Entities    []string `json:"entities,omitempty"`
-	Patients    []string `json:"patients,omitempty"`
-	Truncated   bool     `json:"truncated,omitempty"`
-	Status      int      `json:"status"`
-	Outcome     string   `json:"outcome,omitempty"`
-	Address     string   `json:"address,omitempty"`
-}
+// The body of an event is the bytes stored and hashed: a binary form, cheaper to write
+// and to read than JSON. The hash covers the stored bytes, so Verify never re-encodes;
+// the form only has to be decodable:
+//
+//	version   byte 1
+//	time      varint, Unix milliseconds
+//	status    varint
+//	flags     byte: 1 if Truncated, else 0
+//	strings   ClientID, Interaction, Type, RequestID, ClientName, Role, Purpose, Query,
+//	          Outcome, Address, each as uvarint length ‖ bytes
+//	entities  uvarint count, then each reference as a string
+//	patients  uvarint count, then each reference as a string
+//
+// (varints as in encoding/binary). The fields that searches filter on come first.
+const bodyVersion = 1
 
-// encoder encodes bodies into one reused buffer.
-type encoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
+// The strings of a body, in order.
+const (
+	fClientID = iota
+	fInteraction
+	fType
+	fRequestID
+	fClientName
+	fRole
+	fPurpose
+	fQuery
+	fOutcome
+	fAddress
+	nStrings
+)
 
-func newEncoder() *encoder {
-	e := &encoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false)
-	return e
-}
-
-// encode returns the body of a normalized e, valid until the next call.
-func (c *encoder) encode(e *Event) ([]byte, error) {
-	c.buf.Reset()
-	err := c.enc.Encode(body{
-		Time: fhir.FormatInstant(e.Time), RequestID: e.RequestID, ClientID: e.ClientID,
-		ClientName: e.ClientName, Role: e.Role, Purpose: e.Purpose, Interaction: e.Interaction,
-		Type: e.Type, Query: e.Query, Entities: e.Entities, Patients: e.Patients,
-		Truncated: e.Truncated, Status: e.Status, Outcome: e.Outcome, Address: e.Address,
-	})
-	b := c.buf.Bytes()
-	return b[:len(b)-1], err // Encode ends with a newline
-}
-
-// decodeBody is the inverse of encode.
-func decodeBody(js []byte) (Event, error) {
-	var b body
-	if err := json.Unmarshal(js, &b); err != nil {
-		return Event{}, err
+// appendBody appends the body of a normalized e to b.
+func appendBody(b []byte, e *Event) []byte {
+	b = append(b, bodyVersion)
+	b = binary.AppendVarint(b, e.Time.UnixMilli())
+	b = binary.AppendVarint(b, int64(e.Status))
+	if e.Truncated {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
 	}
-	t, err := time.Parse(time.RFC3339Nano, b.Time)
-	if err != nil {
-		return Event{}, err
+	for _, s := range [nStrings]string{e.ClientID, e.Interaction, e.Type, e.RequestID, e.ClientName,
+		e.Role, e.Purpose, e.Query, e.Outcome, e.Address} {
+		b = appendString(b, s)
 	}
+	for _, list := range [2][]string{e.Entities, e.Patients} {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		for _, s := range list {
+			b = appendString(b, s)
+		}
+	}
+	return b
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// rawBody is a parsed body whose strings still point into it: filtering on it costs no
+// allocation, and event makes the Event of the ones kept.
+type rawBody struct {
+	time, status       int64
+	truncated          bool
+	str                [nStrings][]byte
+	entities, patients refList
+}
+
+// refList is an encoded list of references: n strings, each uvarint length ‖ bytes.
+type refList struct {
+	n   int
+	enc []byte
+}
+
+var errBody = errors.New("malformed event body")
+
+// parseBody parses a body, all of it: trailing bytes are an error.
+func parseBody(b []byte) (r rawBody, err error) {
+	if len(b) == 0 || b[0] != bodyVersion {
+		return r, errBody
+	}
+	p := bodyParser{b: b[1:]}
+	r.time, r.status = p.varint(), p.varint()
+	switch p.byte() {
+	case 0:
+	case 1:
+		r.truncated = true
+	default:
+		p.bad = true
+	}
+	for i := range r.str {
+		r.str[i] = p.string()
+	}
+	r.entities, r.patients = p.list(), p.list()
+	if p.bad || len(p.b) > 0 {
+		return rawBody{}, errBody
+	}
+	return r, nil
+}
+
+// bodyParser reads a body front to back; a failure sticks and yields zero values.
+type bodyParser struct {
+	b   []byte
+	bad bool
+}
+
+func (p *bodyParser) byte() byte {
+	if p.bad || len(p.b) == 0 {
+		p.bad = true
+		return 0
+	}
+	c := p.b[0]
+	p.b = p.b[1:]
+	return c
+}
+
+func (p *bodyParser) varint() int64 {
+	v, n := binary.Varint(p.b)
+	if p.bad || n <= 0 {
+		p.bad = true
+		return 0
+	}
+	p.b = p.b[n:]
+	return v
+}
+
+func (p *bodyParser) uvarint() uint64 {
+	v, n := binary.Uvarint(p.b)
+	if p.bad || n <= 0 {
+		p.bad = true
+		return 0
+	}
+	p.b = p.b[n:]
+	return v
+}
+
+func (p *bodyParser) string() []byte {
+	n := p.uvarint()
+	if p.bad || n > uint64(len(p.b)) {
+		p.bad = true
+		return nil
+	}
+	s := p.b[:n:n]
+	p.b = p.b[n:]
+	return s
+}
+
+func (p *bodyParser) list() refList {
+	n := p.uvarint()
+	start := p.b
+	if n > uint64(len(p.b)) { // each entry takes at least one byte
+		p.bad = true
+	}
+	for range n {
+		if p.string(); p.bad {
+			return refList{}
+		}
+	}
+	return refList{n: int(n), enc: start[:len(start)-len(p.b)]}
+}
+
+// bodyPatients returns the patients of a body without parsing the rest, and false if
+// the body is malformed up to them (parseBody then tells more).
+func bodyPatients(b []byte) (refList, bool) {
+	if len(b) == 0 || b[0] != bodyVersion {
+		return refList{}, false
+	}
+	p := bodyParser{b: b[1:]}
+	p.varint()
+	p.varint()
+	p.byte()
+	for range nStrings {
+		p.string()
+	}
+	p.list()
+	l := p.list()
+	return l, !p.bad
+}
+
+// next returns the first reference of the list and the rest; the list must not be empty.
+// A list comes from parseBody, so it is well formed.
+func (l refList) next() ([]byte, refList) {
+	n, k := binary.Uvarint(l.enc)
+	s := l.enc[k : k+int(n)]
+	return s, refList{n: l.n - 1, enc: l.enc[k+int(n):]}
+}
+
+// contains reports whether the list holds ref.
+func (l refList) contains(ref string) bool {
+	for l.n > 0 {
+		var s []byte
+		if s, l = l.next(); string(s) == ref {
+			return true
+		}
+	}
+	return false
+}
+
+// strings returns the references as strings, nil for none.
+func (l refList) strings() []string {
+	if l.n == 0 {
+		return nil
+	}
+	out := make([]string, 0, l.n)
+	for l.n > 0 {
+		var s []byte
+		s, l = l.next()
+		out = append(out, string(s))
+	}
+	return out
+}
+
+// event returns the Event of r.
+func (r *rawBody) event() Event {
+	s := func(i int) string { return string(r.str[i]) }
 	return Event{
-		Time: t.UTC(), RequestID: b.RequestID, ClientID: b.ClientID, ClientName: b.ClientName,
-		Role: b.Role, Purpose: b.Purpose, Interaction: b.Interaction, Type: b.Type, Query: b.Query,
-		Entities: b.Entities, Patients: b.Patients, Truncated: b.Truncated, Status: b.Status,
-		Outcome: b.Outcome, Address: b.Address,
-	}, nil
+		Time: time.UnixMilli(r.time).UTC(), RequestID: s(fRequestID), ClientID: s(fClientID),
+		ClientName: s(fClientName), Role: s(fRole), Purpose: s(fPurpose), Interaction: s(fInteraction),
+		Type: s(fType), Query: s(fQuery), Entities: r.entities.strings(), Patients: r.patients.strings(),
+		Truncated: r.truncated, Status: int(r.status), Outcome: s(fOutcome), Address: s(fAddress),
+	}
 }

@@ -32,6 +32,10 @@ type Log struct {
 	rdb  *sql.DB // read-only pool for Search, Export and Verify
 	w    *writer
 	done chan struct{} // closed when the writer has stopped
+	kick chan struct{} // wakes a writer gathering a batch (writer.go) to commit now
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // the read pool's prepared statements, by their SQL
 
 	mu       sync.Mutex
 	more     sync.Cond // the writer waits on it for events or Close
@@ -76,7 +80,7 @@ func Open(dir string, opts Options) (*Log, error) {
 	if err != nil {
 		return nil, fhir.Wrap(op, err)
 	}
-	l := &Log{opts: opts, done: make(chan struct{})}
+	l := &Log{opts: opts, done: make(chan struct{}), kick: make(chan struct{}, 1)}
 	l.more.L, l.room.L = &l.mu, &l.mu
 	if l.wdb, err = openDB(uri, writerPragmas); err != nil {
 		return nil, fhir.Wrap(op, err)
@@ -86,7 +90,7 @@ func Open(dir string, opts Options) (*Log, error) {
 		l.wdb.Close()
 		return nil, fhir.Wrap(op, err)
 	}
-	l.headSeq, l.headHash = l.w.seq, l.w.hash
+	l.headSeq, l.headHash = l.w.seq, hexHash(&l.w.hash)
 	// After the writer: a read-only connection can neither create the file nor switch it
 	// to WAL.
 	if l.rdb, err = openDB(uri+"?mode=ro", readerPragmas); err != nil {
@@ -122,9 +126,21 @@ func (l *Log) Record(e Event) {
 	wake := len(l.pending) == 0 // else the writer is busy and will come back for it
 	l.pending = append(l.pending, e)
 	l.recorded++
+	full := len(l.pending) == l.opts.MaxBatch || len(l.pending)+l.inFlight == l.opts.QueueSize
 	l.mu.Unlock()
 	if wake {
 		l.more.Signal()
+	}
+	if full {
+		l.hurry()
+	}
+}
+
+// hurry makes a writer that is gathering a batch commit it now.
+func (l *Log) hurry() {
+	select {
+	case l.kick <- struct{}{}:
+	default:
 	}
 }
 
@@ -140,6 +156,7 @@ func (l *Log) Flush(ctx context.Context) error {
 	}
 	l.waiters = append(l.waiters, w)
 	l.mu.Unlock()
+	l.hurry()
 	select {
 	case <-w.done:
 		return l.lostErr()
@@ -178,11 +195,22 @@ func (l *Log) Close() error {
 	l.mu.Unlock()
 	l.more.Broadcast()
 	l.room.Broadcast() // blocked Records see closed and drop
+	l.hurry()
 	<-l.done
 	if already {
 		return nil
 	}
-	return errors.Join(l.lostErr(), l.w.close(), l.wdb.Close(), l.rdb.Close())
+	// Bring the patient index up to date, so that the next Open has nothing to recover.
+	// A failure loses nothing: the entries are recovered from the events at Open.
+	l.w.flushIndex()
+	l.stmtMu.Lock()
+	errs := []error{l.lostErr(), l.w.close(), l.wdb.Close()}
+	for _, st := range l.stmts {
+		errs = append(errs, st.Close())
+	}
+	l.stmts = nil
+	l.stmtMu.Unlock()
+	return errors.Join(append(errs, l.rdb.Close())...)
 }
 
 // Stats reports the events accepted by Record, those made durable, and those not kept:
@@ -211,4 +239,43 @@ func (l *Log) closedErr(op string) error {
 	}
 	return &fhir.Error{Kind: fhir.KindUnavailable, Op: op, Details: "the audit log is closed",
 		Issues: []fhir.Issue{{Severity: fhir.SeverityError, Code: "transient", Diagnostics: "The service is shutting down; retry later."}}}
+}
+
+// query runs a read on the read pool, with a statement prepared once per SQL text:
+// preparing costs SQLite more than running most of Search's queries.
+func (l *Log) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	l.stmtMu.Lock()
+	st, ok := l.stmts[query]
+	if !ok {
+		var err error
+		if st, err = l.rdb.PrepareContext(context.Background(), query); err != nil {
+			l.stmtMu.Unlock()
+			return nil, err
+		}
+		if l.stmts == nil {
+			l.stmts = map[string]*sql.Stmt{}
+		}
+		l.stmts[query] = st
+	}
+	l.stmtMu.Unlock()
+	return st.QueryContext(ctx, args...)
+}
+
+// queryRow runs query as query does and scans its one row into dest.
+func (l *Log) queryRow(ctx context.Context, dest []any, query string, args ...any) error {
+	rows, err := l.query(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -157,13 +158,14 @@ func TestWriteFailure(t *testing.T) {
 	dir := t.TempDir()
 	l := open(t, dir, Options{})
 	d := db(t, dir)
-	const create = "CREATE TABLE event_patients (patient TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (patient, seq)) WITHOUT ROWID"
+	const create = `CREATE TABLE segments (first INTEGER PRIMARY KEY, last INTEGER NOT NULL, tmin INTEGER NOT NULL,
+		tmax INTEGER NOT NULL, data BLOB NOT NULL); CREATE INDEX segments_summary ON segments (first, last, tmin, tmax)`
 	exec := func(q string) {
 		if _, err := d.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	exec("DROP TABLE event_patients") // every commit with a patient now fails
+	exec("DROP TABLE segments") // every commit now fails
 
 	l.Record(Event{Interaction: "read", Patients: []string{"Patient/1"}, Status: 200})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
@@ -180,7 +182,7 @@ func TestWriteFailure(t *testing.T) {
 	flush(t, l)
 	verify(t, l, 1)
 
-	exec("DROP TABLE event_patients")
+	exec("DROP TABLE segments")
 	l.Record(Event{Interaction: "read", Patients: []string{"Patient/2"}, Status: 200})
 	if err := l.Close(); err == nil {
 		t.Fatal("Close with an unwritable event = nil, want an error")
@@ -210,4 +212,14 @@ func TestTwoWriters(t *testing.T) {
 	wg.Wait()
 	verify(t, a, 600)
 	verify(t, b, 600)
+	// Each finds all the events of the patient, those the other wrote included.
+	for _, l := range []*Log{a, b} {
+		for _, desc := range []bool{false, true} {
+			recs, _, err := l.Search(context.Background(), Query{Patient: "Patient/1", Count: 1000, Descending: desc})
+			if got := seqs(recs); err != nil || len(got) != 600 || (desc && !slices.IsSortedFunc(got, func(x, y int64) int { return int(y - x) })) ||
+				(!desc && !slices.IsSorted(got)) {
+				t.Fatalf("Search by patient (descending %v): %d events, %v; want 600 in order", desc, len(got), err)
+			}
+		}
+	}
 }

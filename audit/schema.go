@@ -15,28 +15,42 @@ import (
 // migrations[i] takes the schema from version i to i+1. Append only: a released
 // migration is never edited, since logs in the field have already run it.
 var migrations = []string{
-	// 1: events is the chain (seq is the position, assigned by the writer, never reused;
-	// time is Unix milliseconds, UTC; client, type and interaction repeat the body for
-	// the indexes and are checked against it by Verify). event_patients indexes the
-	// patients of each event.
+	// 1: segments is the chain. A segment is a run of consecutive events written in one
+	// transaction: first and last are the seqs of its first and last event (seq is the
+	// position, assigned by the writer, never reused), tmin and tmax the earliest and
+	// latest event time (Unix milliseconds), data the events' bodies and hashes
+	// (segment.go). segments_summary covers the columns that searches by time scan, so
+	// that a scan never reads the bodies. segment_clients lists the clients of each
+	// segment. patient_runs and patient_blocks are the patient index (index.go): each run
+	// indexes the patients of the events run..last, in blocks of entries sorted by
+	// patient, lo being a block's first patient. Verify checks all of them against the
+	// bodies.
 	`
-CREATE TABLE events (
-	seq         INTEGER PRIMARY KEY,
-	time        INTEGER NOT NULL,
-	client      TEXT    NOT NULL,
-	type        TEXT    NOT NULL,
-	interaction TEXT    NOT NULL,
-	body        BLOB    NOT NULL,
-	prev        TEXT    NOT NULL,
-	hash        TEXT    NOT NULL
+CREATE TABLE segments (
+	first INTEGER PRIMARY KEY,
+	last  INTEGER NOT NULL,
+	tmin  INTEGER NOT NULL,
+	tmax  INTEGER NOT NULL,
+	data  BLOB    NOT NULL
 );
-CREATE INDEX events_client ON events (client, seq);
-CREATE INDEX events_time ON events (time);
+CREATE INDEX segments_summary ON segments (first, last, tmin, tmax);
 
-CREATE TABLE event_patients (
-	patient TEXT    NOT NULL,
-	seq     INTEGER NOT NULL,
-	PRIMARY KEY (patient, seq)
+CREATE TABLE segment_clients (
+	client TEXT    NOT NULL,
+	first  INTEGER NOT NULL,
+	PRIMARY KEY (client, first)
+) WITHOUT ROWID;
+
+CREATE TABLE patient_runs (
+	run  INTEGER PRIMARY KEY,
+	last INTEGER NOT NULL
+);
+
+CREATE TABLE patient_blocks (
+	run  INTEGER NOT NULL,
+	lo   TEXT    NOT NULL,
+	data BLOB    NOT NULL,
+	PRIMARY KEY (run, lo)
 ) WITHOUT ROWID;
 `,
 }

@@ -97,13 +97,20 @@ func TestSearchReturnsEvents(t *testing.T) {
 }
 
 func TestSearchPages(t *testing.T) {
-	l := open(t, t.TempDir(), Options{})
+	// One segment of 25 events, or segments of at most 3 (a batch is cut into segments).
+	for _, maxBatch := range []int{0, 3} {
+		t.Run(fmt.Sprint("MaxBatch ", maxBatch), func(t *testing.T) { testSearchPages(t, maxBatch) })
+	}
+}
+
+func testSearchPages(t *testing.T, maxBatch int) {
+	l := open(t, t.TempDir(), Options{MaxBatch: maxBatch})
 	for i := range 25 {
 		l.Record(Event{ClientID: "c", Interaction: "read", Patients: []string{"Patient/p"}, Status: 200, Time: t0.Add(time.Duration(i) * time.Second)})
 	}
 	flush(t, l)
 	for _, desc := range []bool{false, true} {
-		for _, by := range []Query{{}, {Patient: "Patient/p"}, {Client: "c"}} {
+		for _, by := range []Query{{}, {Patient: "Patient/p"}, {Client: "c"}, {Since: t0}, {Interaction: "read"}} {
 			q := by
 			q.Count, q.Descending = 10, desc
 			var got []int64

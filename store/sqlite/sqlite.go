@@ -48,6 +48,7 @@ type DB struct {
 	closed bool
 	queue  chan *request
 	done   chan struct{} // closed when the writer has drained the queue
+	lock   *os.File      // held for the store's life: one process per store
 }
 
 // Durability: synchronous=FULL fsyncs the WAL at every commit, so an acknowledged write
@@ -87,9 +88,23 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fhir.Wrap(op, err)
 	}
+	lock, err := lockDir(filepath.Join(filepath.Dir(abs), "nims.lock"))
+	if errors.Is(err, errLocked) {
+		return nil, fhir.Errorf(fhir.KindUnavailable, "lock-error", "",
+			"the store in %s is in use by another process (a nims serve or nims import); stop it first", dir)
+	}
+	if err != nil {
+		return nil, fhir.Wrap(op, err)
+	}
 	uri := "file:" + (&url.URL{Path: abs}).EscapedPath()
 
-	db := &DB{opts: opts, cache: newCache(opts.CacheBytes), queue: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{})}
+	db := &DB{opts: opts, cache: newCache(opts.CacheBytes), queue: make(chan *request, 4*opts.MaxBatch), done: make(chan struct{}), lock: lock}
+	opened := false
+	defer func() {
+		if !opened {
+			lock.Close()
+		}
+	}()
 	db.wdb = openDB(uri, writerPragmas)
 	db.wdb.SetMaxOpenConns(1)
 	if err := db.openWriter(ctx); err != nil {
@@ -109,8 +124,12 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		return nil, translate(op, err)
 	}
 	go db.writeLoop()
+	opened = true
 	return db, nil
 }
+
+// errLocked is lockDir's answer when another process holds the store.
+var errLocked = errors.New("the store is locked by another process")
 
 func (db *DB) openWriter(ctx context.Context) error {
 	conn, err := db.wdb.Conn(ctx)
@@ -150,7 +169,7 @@ func (db *DB) Close() error {
 	close(db.queue)
 	db.mu.Unlock()
 	<-db.done
-	err := errors.Join(db.reads.close(), db.rdb.Close(), db.w.close(), db.wdb.Close())
+	err := errors.Join(db.reads.close(), db.rdb.Close(), db.w.close(), db.wdb.Close(), db.lock.Close())
 	return translate("sqlite.Close", err)
 }
 

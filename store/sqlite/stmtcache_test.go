@@ -37,3 +37,21 @@ func TestNewQueryShapesUnderFullPool(t *testing.T) {
 		t.Fatalf("searches waited for the context to end")
 	}
 }
+
+// One process per store: a second Open of the same directory is refused while the first
+// is open, and allowed once it is closed.
+func TestOneOpenPerStore(t *testing.T) {
+	dir := t.TempDir()
+	db := openTest(t, dir, Options{})
+	if _, err := Open(context.Background(), dir, Options{}); err == nil {
+		t.Fatal("a second Open of an open store succeeded")
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(context.Background(), dir, Options{})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	again.Close()
+}

@@ -143,6 +143,15 @@ func TestTransactionAllOrNothing(t *testing.T) {
 	if n := count(t, ts, "Patient?family=six"); n != 0 {
 		t.Errorf("a transaction failing its ifMatch left %d patients", n)
 	}
+	// The PUT listed first runs after the POST (FHIR's order); the outcome still names
+	// the entry as the client listed it.
+	r = do(t, ts, "POST", "/fhir", txBundle("transaction",
+		map[string]any{"resource": upd, "request": map[string]any{"method": "PUT", "url": "Patient/" + id, "ifMatch": `W/"7"`}},
+		post("", family("Seven"))))
+	wantOutcome(t, r, http.StatusPreconditionFailed, "")
+	if !strings.Contains(string(r.body), "entry 0:") {
+		t.Errorf("the outcome does not name entry 0, the failing PUT: %s", r.body)
+	}
 }
 
 // urn:uuid fullUrls, conditional references and ifNoneExist resolve inside the

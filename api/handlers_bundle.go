@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -276,6 +277,10 @@ func (s *Server) transaction(c *gin.Context, entries []inEntry) {
 	}
 	results, err := s.store.Transaction(c.Request.Context(), ops)
 	if err != nil {
+		var oe *store.OpError
+		if errors.As(err, &oe) && oe.Index < len(writes) {
+			err = entryError(writes[oe.Index].index, oe.Err) // ops run sorted: name the request's entry
+		}
 		fail(c, err)
 		return
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/nimsproject/nims/fhir/search"
@@ -75,6 +76,16 @@ type Op struct {
 	// change nothing.
 	SkipUnchanged bool
 }
+
+// OpError is the failure of a Transaction at one of its ops: Index is the op's position
+// in the ops given, Err the error (a *fhir.Error for the client's mistakes).
+type OpError struct {
+	Index int
+	Err   error
+}
+
+func (e *OpError) Error() string { return fmt.Sprintf("op %d: %v", e.Index, e.Err) }
+func (e *OpError) Unwrap() error { return e.Err }
 
 // Outcome says what an applied Op did.
 type Outcome uint8

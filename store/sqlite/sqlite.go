@@ -196,6 +196,10 @@ func translate(op string, err error) error {
 	if err == nil {
 		return nil
 	}
+	var oe *store.OpError
+	if errors.As(err, &oe) { // a transaction's op: keep which one
+		return &store.OpError{Index: oe.Index, Err: translate(op, oe.Err)}
+	}
 	var fe *fhir.Error
 	if errors.As(err, &fe) {
 		if fe.Op == "" {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -171,18 +170,8 @@ func (w *writer) resolveConditional(typ, query string) (string, error) {
 	return typ + "/" + ids[0], nil
 }
 
-// entryErr says which op of a transaction failed: its index is prefixed to the
-// diagnostics of a FHIR error, so the client can find the entry.
+// entryErr says which op of a transaction failed, by its index in ops; the caller maps
+// it to what the client named (a Bundle entry).
 func entryErr(i int, err error) error {
-	var fe *fhir.Error
-	if !errors.As(err, &fe) {
-		return err
-	}
-	out := *fe
-	out.Issues = make([]fhir.Issue, len(fe.Issues))
-	for k, is := range fe.Issues {
-		is.Diagnostics = fmt.Sprintf("entry %d: %s", i, is.Diagnostics)
-		out.Issues[k] = is
-	}
-	return &out
+	return &store.OpError{Index: i, Err: err}
 }

@@ -371,7 +371,7 @@ func (s *Server) entryOp(c *gin.Context, e inEntry) (store.Op, error) {
 		} else if id == "" {
 			return op, fhir.Errorf(fhir.KindInvalid, "invalid", "", "a DELETE entry needs [type]/[id] or [type]?[search]")
 		}
-		if op.IfMatch, err = entryVersion(e.Request.IfMatch); err != nil {
+		if op.IfMatch, err = parseVersion("ifMatch", e.Request.IfMatch); err != nil {
 			return op, err
 		}
 		return op, s.replaceable(c, &op, auth.Delete, nil)
@@ -424,7 +424,7 @@ func (s *Server) entryOp(c *gin.Context, e inEntry) (store.Op, error) {
 		if id == "" || op.ID != id {
 			return op, fhir.Errorf(fhir.KindInvalid, "invalid", "id", "the resource id %q must be present and equal to the id %q in the entry's url", op.ID, id)
 		}
-		if op.IfMatch, err = entryVersion(e.Request.IfMatch); err != nil {
+		if op.IfMatch, err = parseVersion("ifMatch", e.Request.IfMatch); err != nil {
 			return op, err
 		}
 		if err := s.replaceable(c, &op, auth.Update, r.Object); err != nil {
@@ -432,19 +432,6 @@ func (s *Server) entryOp(c *gin.Context, e inEntry) (store.Op, error) {
 		}
 	}
 	return op, nil
-}
-
-// entryVersion reads an entry's ifMatch (W/"n" or n); 0 when absent.
-func entryVersion(raw string) (int64, error) {
-	if raw == "" {
-		return 0, nil
-	}
-	v := strings.Trim(strings.TrimPrefix(strings.TrimSpace(raw), "W/"), `"`)
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fhir.Errorf(fhir.KindInvalid, "invalid", "", "ifMatch %q is not a valid version; send W/\"n\"", raw)
-	}
-	return n, nil
 }
 
 // entryError says which entry of a Bundle failed: the issues' expressions are put under

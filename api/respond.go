@@ -62,15 +62,19 @@ func ifMatch(c *gin.Context) (int64, error) {
 	if raw == "" {
 		raw, header = c.GetHeader("E-Tag"), "E-Tag"
 	}
+	return parseVersion(header, raw)
+}
+
+// parseVersion reads an expected version given as W/"n", "n" or n (If-Match, E-Tag, a
+// Bundle entry's ifMatch); 0 when raw is empty.
+func parseVersion(name, raw string) (int64, error) {
 	if raw == "" {
 		return 0, nil
 	}
-	v := strings.TrimSpace(raw)
-	v = strings.TrimPrefix(v, "W/")
-	v = strings.Trim(v, `"`)
+	v := strings.Trim(strings.TrimPrefix(strings.TrimSpace(raw), "W/"), `"`)
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n <= 0 {
-		return 0, fhir.Errorf(fhir.KindInvalid, "invalid", "", "%s %q is not a valid version; send W/\"n\" with n a positive version number", header, raw)
+		return 0, fhir.Errorf(fhir.KindInvalid, "invalid", "", "%s %q is not a valid version; send W/\"n\" with n a positive version number", name, raw)
 	}
 	return n, nil
 }

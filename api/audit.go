@@ -97,6 +97,9 @@ func (g *guard) note(list *[]string, ref string) {
 		g.truncated = true
 		return
 	}
+	if g.noted == nil {
+		g.noted = map[string]bool{}
+	}
 	g.noted[ref] = true
 	*list = append(*list, ref)
 }

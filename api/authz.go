@@ -192,7 +192,7 @@ func (s *Server) guardOf(c *gin.Context) *guard {
 		p = openPrincipal
 	}
 	g := &guard{s: s, ctx: c.Request.Context(), p: p, redact: !auth.NeedsRestrictedDetails(p.Role),
-		minimal: p.Role == rolePass, noted: map[string]bool{}}
+		minimal: p.Role == rolePass}
 	if p.Role == roleGP {
 		g.ods = p.ODS
 		if g.ods == nil {
@@ -521,13 +521,16 @@ var minimalElements = map[string][]string{
 // shape cuts a record to what the caller may see: the pass role's minimal fields, and
 // for roles without a need for them, all of a restricted patient but who they are (every
 // version, once the current one is restricted).
-func (g *guard) shape(rec store.Record) ([]byte, error) {
+//
+// current says rec is the resource's current version (a read, a search), so the current
+// version need not be read again to judge it.
+func (g *guard) shape(rec store.Record, current bool) ([]byte, error) {
 	typ, js := rec.Type, rec.JSON
 	if g.minimal {
 		keep := minimalElements[typ]
 		return fhir.Subset(js, func(m string) bool { return slices.Contains(keep, fhir.ElementName(typ, m)) })
 	}
-	if g.redact && typ == "Patient" && (restrictedPatient(js) || g.restrictedNow(rec)) {
+	if g.redact && typ == "Patient" && (restrictedPatient(js) || !current && g.restrictedNow(rec)) {
 		return fhir.Subset(js, func(m string) bool { return restrictedKeep[fhir.ElementName(typ, m)] })
 	}
 	return js, nil
@@ -659,14 +662,14 @@ func (l *limiter) take(client string) (wait time.Duration, ok bool) {
 
 // keep returns the records the caller may see with access a, each cut to what it may see
 // of it, and notes them for the audit.
-func (g *guard) keep(recs []store.Record, a auth.Access) ([]store.Record, error) {
+func (g *guard) keep(recs []store.Record, a auth.Access, current bool) ([]store.Record, error) {
 	out := recs[:0]
 	for _, rec := range recs {
 		if !g.visible(rec, a) {
 			continue
 		}
 		if !rec.Deleted {
-			js, err := g.shape(rec)
+			js, err := g.shape(rec, current)
 			if err != nil {
 				return nil, err
 			}

@@ -66,7 +66,7 @@ func (s *Server) handleHistory(c *gin.Context) {
 		return
 	}
 	g := s.guardOf(c)
-	recs, err := g.keep(page.Records, auth.Read)
+	recs, err := g.keep(page.Records, auth.Read, false)
 	if err != nil {
 		fail(c, err)
 		return

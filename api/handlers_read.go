@@ -54,7 +54,7 @@ func (s *Server) handleRead(c *gin.Context) {
 		readFailed(c, rec, err)
 		return
 	}
-	js, ok := s.readable(c, rec)
+	js, ok := s.readable(c, rec, true)
 	if !ok {
 		return
 	}
@@ -69,13 +69,13 @@ func (s *Server) handleRead(c *gin.Context) {
 
 // readable applies the caller's policy to a record it asked for by id: 403 when it may
 // not see it, else the JSON cut to what it may see. It notes the record for the audit.
-func (s *Server) readable(c *gin.Context, rec store.Record) ([]byte, bool) {
+func (s *Server) readable(c *gin.Context, rec store.Record, current bool) ([]byte, bool) {
 	g := s.guardOf(c)
 	if !g.visible(rec, auth.Read) {
 		fail(c, forbidden("this client is not authorised to read this %s", rec.Type))
 		return nil, false
 	}
-	js, err := g.shape(rec)
+	js, err := g.shape(rec, current)
 	if err != nil {
 		fail(c, err)
 		return nil, false
@@ -124,7 +124,7 @@ func (s *Server) handleVRead(c *gin.Context) {
 		readFailed(c, rec, err)
 		return
 	}
-	js, ok := s.readable(c, rec)
+	js, ok := s.readable(c, rec, false)
 	if !ok {
 		return
 	}

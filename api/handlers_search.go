@@ -80,10 +80,11 @@ func (s *Server) search(c *gin.Context, q *search.Query, applied url.Values) (st
 	if err != nil {
 		return res, err
 	}
-	if res.Records, err = g.keep(res.Records, auth.Search); err != nil {
+	// Later pages show versions as of the first page: not necessarily current.
+	if res.Records, err = g.keep(res.Records, auth.Search, q.Cursor == ""); err != nil {
 		return res, err
 	}
-	res.Included, err = g.keep(res.Included, auth.Read)
+	res.Included, err = g.keep(res.Included, auth.Read, true)
 	return res, err
 }
 

@@ -127,18 +127,12 @@ func authorize(name string) gin.HandlerFunc {
 
 func verb(interaction string) string {
 	switch interaction {
-	case ICreate:
-		return "create"
-	case IUpdate, ICondUpdate:
-		return "update"
-	case IDelete, ICondDelete:
-		return "delete"
-	case ISearchType, ISearchCompartment:
-		return "search"
 	case IValidate:
 		return "validate"
+	case ISearchType, ISearchCompartment:
+		return "search"
 	}
-	return "read"
+	return accessVerb(routeAccess[interaction] &^ auth.Search) // a condition's search is not the verb
 }
 
 func forbidden(format string, args ...any) error {

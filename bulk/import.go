@@ -166,7 +166,46 @@ func (im *importer) file(ctx context.Context, name string) error {
 		im.report.Resumed = append(im.report.Resumed, name)
 	}
 	im.progress.File = name
-	r := bufio.NewReaderSize(f, 1<<20)
+	// Batches are read and prepared (decoded, validated, indexed: both cores) while the
+	// previous one is written (the store's single writer), one batch ahead.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(chan prepared, 1)
+	go im.read(ctx, bufio.NewReaderSize(f, 1<<20), cp, ready)
+	for p := range ready {
+		if p.err != nil {
+			return p.err
+		}
+		if len(p.batch) > 0 {
+			if err := im.write(ctx, name, p.batch); err != nil {
+				return err
+			}
+		}
+		if err := im.save(p.cp); err != nil {
+			return err
+		}
+		im.progress.Bytes = im.filesDone + p.cp.Offset
+		if im.opts.Progress != nil {
+			im.opts.Progress(im.progress)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepared is a batch ready to write, and the checkpoint once it is written.
+type prepared struct {
+	batch []line
+	cp    checkpoint
+	err   error
+}
+
+// read sends the file's batches, prepared, on out until the end of the file (then closes
+// out), an error (sent), or ctx's end.
+func (im *importer) read(ctx context.Context, r *bufio.Reader, cp checkpoint, out chan<- prepared) {
+	defer close(out)
 	for {
 		batch := make([]line, 0, im.opts.BatchSize)
 		var readErr error
@@ -184,27 +223,19 @@ func (im *importer) file(ctx context.Context, name string) error {
 			}
 			batch = append(batch, l)
 		}
+		p := prepared{batch: batch, cp: cp}
 		if readErr != nil && readErr != io.EOF {
-			return readErr
-		}
-		if len(batch) > 0 {
+			p.err = readErr
+		} else {
 			im.prepare(batch)
-			if err := im.write(ctx, name, batch); err != nil {
-				return err
-			}
 		}
-		if err := im.save(cp); err != nil {
-			return err
+		select {
+		case out <- p:
+		case <-ctx.Done():
+			return
 		}
-		im.progress.Bytes = im.filesDone + cp.Offset
-		if im.opts.Progress != nil {
-			im.opts.Progress(im.progress)
-		}
-		if readErr == io.EOF {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
+		if readErr != nil {
+			return
 		}
 	}
 }

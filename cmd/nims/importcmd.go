@@ -27,11 +27,15 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if fs.NArg() == 0 {
 		return errors.New("usage: nims import [--data DIR] [--store URI] FILE.ndjson…")
 	}
-	st, err := openStore(ctx, *storeURI, *data, 64)
+	st, err := openStore(ctx, *storeURI, *data, 0) // no read cache: nothing here reads by id
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	endLoad, err := beginLoad(ctx, st, stderr)
+	if err != nil {
+		return err
+	}
 	opts := bulk.ImportOptions{BatchSize: *batch, CheckpointDir: filepath.Join(*data, "import-checkpoints")}
 	if !*quiet {
 		last := time.Time{}
@@ -43,10 +47,13 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 			fmt.Fprintf(stderr, "\r%s", progressLine(p))
 		}
 	}
+	t0 := time.Now()
 	rep, err := bulk.Import(ctx, st, fs.Args(), opts)
 	if !*quiet {
 		fmt.Fprintln(stderr)
 	}
+	err = errors.Join(err, endLoad())
+	rep.Elapsed = time.Since(t0) // the index build included
 	for _, f := range rep.Resumed {
 		fmt.Fprintf(stdout, "resumed %s from where the last run stopped\n", f)
 	}

@@ -207,7 +207,11 @@ func (w *writer) write(op *store.Op, id string, cur current) (store.Record, erro
 		return store.Record{}, err
 	}
 	if cur.live {
-		if err := w.ix.remove(w.ctx, op.Type, id); err != nil {
+		remove := func() error { return w.ix.remove(w.ctx, op.Type, id) }
+		if w.ix.bulk {
+			remove = func() error { return w.removeBulk(op.Type, id, cur.seq) }
+		}
+		if err := remove(); err != nil {
 			return store.Record{}, err
 		}
 	}

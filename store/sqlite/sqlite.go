@@ -140,6 +140,10 @@ func (db *DB) openWriter(ctx context.Context) error {
 		conn.Close()
 		return err
 	}
+	if err := ensureIndexes(ctx, conn); err != nil { // after a bulk load that died
+		conn.Close()
+		return err
+	}
 	if db.w, err = newWriter(ctx, conn, db.opts.Now); err != nil {
 		return err // newWriter closed conn
 	}

@@ -85,12 +85,17 @@ func urlTail(u string) (typ, id string, ok bool) {
 
 // chain follows each local reference of f.Param (of f.TargetType only, when set) and
 // matches when some referenced resource passes f.Chain. References that do not resolve
-// (absolute, missing, deleted) match nothing.
+// (absolute, missing, deleted) match nothing. A chain to identifier (patient.identifier)
+// also matches the reference's own identifier entries (IdentifierChain).
 func (m Matcher) chain(f *Filter, obj map[string]any) bool {
+	entries := f.Param.Extract(obj)
+	if IdentifierChain(f) && matchReference(&Filter{Param: f.Param, Modifier: ModIdentifier, Values: f.Chain.Values}, entries) {
+		return true
+	}
 	if m.Resolver == nil {
 		return false
 	}
-	for _, e := range f.Param.Extract(obj) {
+	for _, e := range entries {
 		if e.RefType == "" || e.RefID == "" || isOfType(&e) {
 			continue
 		}
@@ -102,6 +107,17 @@ func (m Matcher) chain(f *Filter, obj map[string]any) bool {
 		}
 	}
 	return false
+}
+
+// IdentifierChain reports whether f is ref.identifier=… (one link, plain token values).
+// Such a chain also matches the identifier a reference carries itself: a
+// Reference.identifier, or a contained target's identifiers. The NHS Immunisation API
+// finds its records, which name the patient by a contained Patient, by
+// patient.identifier=https://fhir.nhs.uk/Id/nhs-number|… (reference/nhs-england.md §1.4).
+func IdentifierChain(f *Filter) bool {
+	c := f.Chain
+	return c != nil && c.Chain == nil && c.Has == nil && c.Param != nil && c.Param.Name == "identifier" &&
+		c.Param.Type == TypeToken && c.Modifier == ModNone
 }
 
 // has is the reverse chain: some resource of h.Type whose h.RefParam refers to obj passes

@@ -10,8 +10,8 @@ import (
 // Type/id/_history/n is dropped) or an absolute one (URL), with Text its display, and
 // its identifier as a token entry of the same parameter (System, Code), so that
 // general-practitioner:identifier=https://fhir.nhs.uk/Id/ods-organization-code|A81001
-// finds it. A contained reference ("#x") refers to nothing searchable: it gives nothing
-// but its identifier. A canonical (a string) gives URL, and a second entry without its
+// finds it. A contained reference ("#x") refers to nothing stored: it gives its
+// identifier, and (containedIdentifiers) the identifiers of the contained resource. A canonical (a string) gives URL, and a second entry without its
 // |version when it has one.
 func referenceEntries(name string, items []pathItem) []Entry {
 	var out []Entry
@@ -48,6 +48,41 @@ func appendReference(out []Entry, name string, m map[string]any) []Entry {
 		sys, val := pathStr(id, "system"), pathStr(id, "value")
 		if sys != "" || val != "" {
 			out = append(out, Entry{Param: name, System: sys, Code: val, Text: display})
+		}
+	}
+	return out
+}
+
+// containedIdentifiers adds to out, for each contained reference ("#x") among items,
+// the identifiers of the resource obj contains with id x, as entries of the parameter
+// like a Reference.identifier's: the NHS Immunisation API's records name their patient
+// by a contained Patient and are searched by its NHS number (patient.identifier, which
+// Matcher.chain also answers from these entries).
+func containedIdentifiers(out []Entry, name string, obj map[string]any, items []pathItem) []Entry {
+	contained, _ := obj["contained"].([]any)
+	if len(contained) == 0 {
+		return out
+	}
+	for _, it := range items {
+		m, _ := it.v.(map[string]any)
+		ref, _ := m["reference"].(string)
+		local, ok := strings.CutPrefix(ref, "#")
+		if !ok || local == "" {
+			continue
+		}
+		for _, c := range contained {
+			cm, _ := c.(map[string]any)
+			if id, _ := cm["id"].(string); id != local {
+				continue
+			}
+			ids, _ := cm["identifier"].([]any)
+			for _, x := range ids {
+				im, _ := x.(map[string]any)
+				if sys, val := pathStr(im, "system"), pathStr(im, "value"); sys != "" || val != "" {
+					out = append(out, Entry{Param: name, System: sys, Code: val})
+				}
+			}
+			break
 		}
 	}
 	return out

@@ -144,6 +144,12 @@ func newParam(r paramRow, types []string) (*Param, error) {
 		return nil, fmt.Errorf("search: %s.%s: no extractor for %s parameters", r.typ, r.name, r.kind)
 	}
 	p.Extract = func(obj map[string]any) []Entry { return entries(name, path.eval(obj)) }
+	if r.kind == TypeReference {
+		p.Extract = func(obj map[string]any) []Entry {
+			items := path.eval(obj)
+			return containedIdentifiers(referenceEntries(name, items), name, obj, items)
+		}
+	}
 	return p, nil
 }
 

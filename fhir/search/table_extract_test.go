@@ -1,6 +1,7 @@
 package search
 
 import (
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -150,10 +151,29 @@ func TestExtractUKCoreImmunization(t *testing.T) {
 	} {
 		tblHasEntry(t, "Immunization", obj, want)
 	}
-	// The patient is a contained resource ("#Pat1"): no reference entry; the chain
-	// patient.identifier goes through the stored Patient, which this record has not.
-	if got := LookupParam("Immunization", "patient").Extract(obj); got != nil {
-		t.Errorf("patient of a contained reference = %+v", got)
+	// The patient is a contained resource ("#Pat1"): no reference entry, but its NHS
+	// number as an identifier entry, which patient.identifier matches.
+	got := LookupParam("Immunization", "patient").Extract(obj)
+	want := []Entry{{Param: "patient", System: fhir.SystemNHSNumber, Code: "9000000009"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("patient of a contained reference = %+v, want %+v", got, want)
+	}
+	for raw, match := range map[string]bool{
+		"patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009": true,
+		"patient.identifier=9000000009":                                   true,
+		"patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9000000017": false,
+		"patient:identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009": true,
+		"patient.identifier:not=9000000017":                               false, // a modifier: through stored Patients only
+		"patient.name=smith":                                              false,
+	} {
+		vals, _ := url.ParseQuery(raw)
+		q, err := Parse("Immunization", vals, ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Match(q, obj); got != match {
+			t.Errorf("Match(%s) = %v, want %v", raw, got, match)
+		}
 	}
 }
 

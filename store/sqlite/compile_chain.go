@@ -42,7 +42,15 @@ func (c *compiler) chain(typ string, f *search.Filter, depth int) (*pred, error)
 		tm.set = ptr(s.done())
 	}
 	tm.scan = !inner.cheap()
-	return &pred{kind: predTerms, terms: []term{tm}, alias: a}, nil
+	terms := []term{tm}
+	if search.IdentifierChain(f) { // or the reference's own identifier (search.Matcher.chain)
+		b := &builder{typ: typ, param: f.Param.Name, alias: a}
+		for i := range f.Chain.Values {
+			tokenTerm(b, &f.Chain.Values[i])
+		}
+		terms = append(terms, b.terms...)
+	}
+	return &pred{kind: predTerms, terms: terms, alias: a}, nil
 }
 
 // has compiles _has:Type:param:…: some resource of h.Type whose h.RefParam refers to the

@@ -70,12 +70,17 @@ CREATE INDEX requests_created ON requests (created);
 	// current versions by migrationHooks[3]. tokens is recreated with id before system so
 	// that "code" (any system) streams in id order.
 	indexSchema,
+	// 4: no schema change: the index gained entries (the identifiers of contained
+	// resources a reference names, for patient.identifier on NHS records), so
+	// migrationHooks[4] rebuilds it.
+	`SELECT 1`,
 }
 
 // migrationHooks[v] runs after migration v's SQL, in the same transaction: work that
 // needs Go, such as extracting index entries from the stored JSON.
 var migrationHooks = map[int]func(ctx context.Context, conn *sql.Conn) error{
 	3: reindexAll,
+	4: reindexAll,
 }
 
 // migrate brings the schema up to date in one immediate transaction, so that two

@@ -40,6 +40,9 @@ var rules = []rule{
 	{"audit", false, "github.com/gin-gonic/", "only api knows the HTTP framework"},
 	{"bulk", false, module + "/api", "bulk loads through the store; the API calls it, not the reverse"},
 	{"bulk", false, "github.com/gin-gonic/", "only api knows the HTTP framework"},
+	{"programme", false, module + "/api", "the programme's logic is below the API"},
+	{"programme", false, module + "/auth", "the caller decides who may run the programme's operations"},
+	{"programme", false, "github.com/gin-gonic/", "only api knows the HTTP framework"},
 	{"", false, module + "/cmd", "cmd wires everything; nothing imports it"},
 }
 

@@ -55,7 +55,10 @@ func BusinessKeys(r *Resource, rules []UniqueRule) []BusinessKey {
 			m, _ := x.(map[string]any)
 			sys, _ := m["system"].(string)
 			val, _ := m["value"].(string)
-			if val == "" || (rule.System != "" && sys != rule.System) {
+			// An identifier of use "old" is no longer the resource's (a superseded NHS
+			// number kept on the Patient that replaced it): it claims nothing, so the
+			// superseded Patient keeps its own.
+			if val == "" || (rule.System != "" && sys != rule.System) || m["use"] == "old" {
 				continue
 			}
 			keys = append(keys, BusinessKey{

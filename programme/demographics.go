@@ -1,0 +1,489 @@
+package programme
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/google/uuid"
+
+	"github.com/nimsproject/nims/fhir"
+	"github.com/nimsproject/nims/store"
+)
+
+// The demographic feed (the nightly PDS delta): one Patient per line (FHIR NDJSON), each
+// the whole current record of a person under their NHS number. For each:
+//   - upsert by NHS number: a new person is created (a birth, or a new registration);
+//     a known one is replaced by the record sent (address: a move; generalPractitioner: a
+//     change of practice, linked to the practice's Organization when one has the ODS
+//     code; meta.security R or V: a restricted record; deceased[x]: a death), keeping
+//     what NIMS holds that PDS does not send: the ethnic category from GP feeds, the
+//     links and the superseded numbers;
+//   - a death also stops the person's invitations not yet sent (Communications in
+//     preparation or in progress become not-done, status reason "patient deceased"), and
+//     deceased people are left out of cohorts by the cohort rules (Patient.deceased);
+//   - a superseded NHS number: a record that says it replaces an old number (link of type
+//     "replaces" to the old number's identifier) makes the old Patient inactive with a
+//     "replaced-by" link to the new one, gives the new one the old number as an identifier
+//     of use "old" and a "replaces" link, and moves every record of the person to the new
+//     Patient: references to the old Patient are rewritten and NHS records naming the
+//     person by a contained Patient get the new number (the old one kept as use "old"),
+//     so that either number finds the person and their records;
+//   - the same record sent again changes nothing (no new version).
+
+// FeedOptions tune a feed; the zero value is usable.
+type FeedOptions struct {
+	MaxErrors    int // line errors kept in the report; 0 means 1000
+	MaxLineBytes int // longest line; 0 means 1 MiB
+}
+
+// LineError is a line of a feed that was not applied.
+type LineError struct {
+	Line int64
+	Err  error
+}
+
+func (e LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// FeedReport is what a demographic feed did, person by person.
+type FeedReport struct {
+	Created, Updated, Unchanged int64
+	Superseded                  int64 // old numbers whose records moved to a new one
+	Died                        int64 // records that newly carry a death
+	Stopped                     int64 // invitations stopped by a death
+	Failed                      int64
+	Errors                      []LineError
+}
+
+// maxAttempts bounds the re-reads of one person when others write it meanwhile.
+const maxAttempts = 5
+
+// ApplyDemographics applies the feed in r to st. It returns an error only when it cannot
+// go on (the store failing, r unreadable, ctx ended); bad lines are in the report.
+func ApplyDemographics(ctx context.Context, st store.Store, r io.Reader, opts FeedOptions) (FeedReport, error) {
+	if opts.MaxErrors <= 0 {
+		opts.MaxErrors = 1000
+	}
+	if opts.MaxLineBytes <= 0 {
+		opts.MaxLineBytes = 1 << 20
+	}
+	f := &feed{st: st, opts: opts, practices: map[string]string{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), opts.MaxLineBytes)
+	var line int64
+	for sc.Scan() {
+		line++
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return f.report, err
+		}
+		err := f.person(ctx, raw)
+		if err != nil && !dataFault(err) {
+			return f.report, err
+		}
+		if err != nil {
+			f.report.Failed++
+			if len(f.report.Errors) < opts.MaxErrors {
+				f.report.Errors = append(f.report.Errors, LineError{Line: line, Err: err})
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = fmt.Errorf("line %d is longer than %d bytes", line+1, opts.MaxLineBytes)
+		}
+		return f.report, err
+	}
+	return f.report, nil
+}
+
+// dataFault reports whether err is about the line's data rather than the store.
+func dataFault(err error) bool {
+	var fe *fhir.Error
+	if !errors.As(err, &fe) {
+		return false
+	}
+	return fe.Kind != fhir.KindInternal && fe.Kind != fhir.KindUnavailable
+}
+
+type feed struct {
+	st        store.Store
+	opts      FeedOptions
+	report    FeedReport
+	practices map[string]string // ODS code → Organization id ("" when none)
+}
+
+func invalid(format string, args ...any) error {
+	return fhir.Errorf(fhir.KindInvalid, "invalid", "", format, args...)
+}
+
+// person applies one line, re-reading when a write raced with another.
+func (f *feed) person(ctx context.Context, raw []byte) error {
+	in, err := fhir.Decode(raw)
+	if err != nil {
+		return err
+	}
+	if in.Type != "Patient" {
+		return invalid("a demographic feed holds Patients, not %s", in.Type)
+	}
+	if err := fhir.Validate(in); err != nil {
+		return err
+	}
+	for attempt := 1; ; attempt++ {
+		delta, err := decodeJSON(raw) // afresh: an attempt edits it
+		if err != nil {
+			return err
+		}
+		err = f.apply(ctx, delta)
+		var fe *fhir.Error
+		if err == nil || attempt == maxAttempts || !errors.As(err, &fe) || fe.Kind != fhir.KindPreconditionFailed {
+			return err
+		}
+	}
+}
+
+// apply works out the writes one delta record needs and makes them in one transaction.
+func (f *feed) apply(ctx context.Context, delta obj) error {
+	nhs := currentNHS(delta)
+	if !fhir.ValidNHSNumber(nhs) {
+		return invalid("the Patient has no valid NHS number (identifier with system %s)", fhir.SystemNHSNumber)
+	}
+	old := replacedNumber(delta)
+	if old == nhs {
+		old = ""
+	}
+	if old != "" && !fhir.ValidNHSNumber(old) {
+		return invalid("the number the Patient replaces, %q, is not a valid NHS number", old)
+	}
+	cur, err := patientByNHS(ctx, f.st, nhs)
+	if err != nil {
+		return err
+	}
+	if err := f.linkPractices(ctx, delta); err != nil {
+		return err
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	if cur != nil {
+		id = cur.rec.ID
+		keep(delta, cur.obj)
+	}
+	var prev *patient
+	if old != "" {
+		if prev, err = patientByNHS(ctx, f.st, old); err != nil {
+			return err
+		}
+		addOldNumber(delta, old)
+		if prev != nil {
+			addLink(delta, "Patient/"+prev.rec.ID, "replaces")
+		}
+	}
+	var ops []store.Op
+	newOp, err := f.patientOp(cur, id, delta)
+	if err != nil {
+		return err
+	}
+	ops = append(ops, newOp)
+	moved := 0
+	if old != "" {
+		moveOps, err := f.supersede(ctx, prev, old, nhs, id)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, moveOps...)
+		moved = len(moveOps)
+	}
+	died := isDeceased(delta) && (cur == nil || !isDeceased(cur.obj))
+	stopped := 0
+	if died && cur != nil {
+		stopOps, err := f.stopInvitations(ctx, id)
+		if err != nil {
+			return err
+		}
+		ops = append(ops, stopOps...)
+		stopped = len(stopOps)
+	}
+	results, err := f.st.Transaction(ctx, ops)
+	if err != nil {
+		var oe *store.OpError
+		if errors.As(err, &oe) {
+			return oe.Err
+		}
+		return err
+	}
+	switch results[0].Outcome {
+	case store.Created:
+		f.report.Created++
+	case store.NoOp:
+		f.report.Unchanged++
+	default:
+		f.report.Updated++
+	}
+	if moved > 0 && slices.ContainsFunc(results[1:1+moved], func(r store.Result) bool { return r.Outcome != store.NoOp }) {
+		f.report.Superseded++
+	}
+	if died {
+		f.report.Died++
+	}
+	f.report.Stopped += int64(stopped)
+	return nil
+}
+
+// patientOp is the write of the person's record: a create, or an update of cur's
+// version (If-Match) that writes nothing when the record is as stored.
+func (f *feed) patientOp(cur *patient, id string, m obj) (store.Op, error) {
+	if cur == nil {
+		return writeOp(store.OpCreate, id, m)
+	}
+	op, err := writeOp(store.OpUpdate, id, m)
+	op.IfMatch = cur.rec.Version
+	return op, err
+}
+
+// keep copies into the delta what NIMS holds of the person that PDS does not send: the
+// ethnic category (GP feeds), links, and superseded numbers.
+func keep(delta, stored obj) {
+	if ext := ethnicity(stored); ext != nil && ethnicity(delta) == nil {
+		delta["extension"] = append(arr(delta["extension"]), ext)
+	}
+	for _, l := range arr(stored["link"]) {
+		lm := object(l)
+		addLink(delta, str(object(lm["other"])["reference"]), str(lm["type"]))
+	}
+	for _, x := range arr(stored["identifier"]) {
+		id := object(x)
+		if str(id["system"]) == fhir.SystemNHSNumber && str(id["use"]) == "old" {
+			addOldNumber(delta, str(id["value"]))
+		}
+	}
+}
+
+func ethnicity(p obj) obj {
+	for _, x := range arr(p["extension"]) {
+		if e := object(x); str(e["url"]) == fhir.ExtEthnicCategory {
+			return e
+		}
+	}
+	return nil
+}
+
+// replacedNumber is the NHS number a delta record says it replaces.
+func replacedNumber(p obj) string {
+	for _, l := range arr(p["link"]) {
+		lm := object(l)
+		if str(lm["type"]) != "replaces" {
+			continue
+		}
+		id := object(object(lm["other"])["identifier"])
+		if str(id["system"]) == fhir.SystemNHSNumber {
+			return str(id["value"])
+		}
+	}
+	return ""
+}
+
+// addOldNumber gives p the NHS number nhs as an identifier of use old, once.
+func addOldNumber(p obj, nhs string) {
+	for _, x := range arr(p["identifier"]) {
+		if id := object(x); str(id["system"]) == fhir.SystemNHSNumber && str(id["value"]) == nhs {
+			return
+		}
+	}
+	p["identifier"] = append(arr(p["identifier"]), obj{"use": "old", "system": fhir.SystemNHSNumber, "value": nhs})
+}
+
+// addLink gives p a link of type typ to the Patient ref, once; a delta's own link by the
+// old number's identifier is replaced by the reference to its Patient.
+func addLink(p obj, ref, typ string) {
+	if ref == "" {
+		return
+	}
+	links := arr(p["link"])
+	for i, l := range links {
+		lm := object(l)
+		if str(lm["type"]) != typ {
+			continue
+		}
+		other := object(lm["other"])
+		if str(other["reference"]) == ref {
+			return
+		}
+		if str(other["reference"]) == "" && typ == "replaces" {
+			links[i] = obj{"other": obj{"reference": ref}, "type": typ}
+			return
+		}
+	}
+	p["link"] = append(links, obj{"other": obj{"reference": ref}, "type": typ})
+}
+
+func isDeceased(p obj) bool {
+	if b, ok := p["deceasedBoolean"].(bool); ok {
+		return b
+	}
+	return str(p["deceasedDateTime"]) != ""
+}
+
+// linkPractices gives each generalPractitioner named by ODS code only the reference of
+// the practice's Organization, when NIMS has one.
+func (f *feed) linkPractices(ctx context.Context, p obj) error {
+	for _, x := range arr(p["generalPractitioner"]) {
+		gp := object(x)
+		ident := object(gp["identifier"])
+		if str(gp["reference"]) != "" || str(ident["system"]) != fhir.SystemODS || str(ident["value"]) == "" {
+			continue
+		}
+		ods := str(ident["value"])
+		orgID, ok := f.practices[ods]
+		if !ok {
+			recs, err := find(ctx, f.st, "Organization", "identifier="+fhir.SystemODS+"|"+ods, 2)
+			if err != nil {
+				return err
+			}
+			if len(recs) == 1 {
+				orgID = recs[0].ID
+			}
+			f.practices[ods] = orgID
+		}
+		if orgID != "" {
+			gp["reference"] = "Organization/" + orgID
+		}
+	}
+	return nil
+}
+
+// supersede returns the writes that retire the Patient prev (current number old, may be
+// nil when NIMS never had it) in favour of the Patient newID (number nhs), and move the
+// person's records to it.
+func (f *feed) supersede(ctx context.Context, prev *patient, old, nhs, newID string) ([]store.Op, error) {
+	var ops []store.Op
+	seen := map[string]bool{}
+	if prev != nil {
+		m := prev.obj
+		m["active"] = false
+		addLink(m, "Patient/"+newID, "replaced-by")
+		op, err := writeOp(store.OpUpdate, prev.rec.ID, m)
+		if err != nil {
+			return nil, err
+		}
+		op.IfMatch = prev.rec.Version
+		ops = append(ops, op)
+		// Every record that refers to the old Patient, by any reference parameter that
+		// may name a Patient.
+		from, to := "Patient/"+prev.rec.ID, "Patient/"+newID
+		for _, typ := range patientReferrers() {
+			recs, err := find(ctx, f.st, typ.typ, typ.param+"="+from, maxMoved)
+			if err != nil {
+				return nil, err
+			}
+			if len(recs) == maxMoved {
+				return nil, fhir.Errorf(fhir.KindUnprocessable, "too-costly", "", "more than %d %s records refer to the superseded Patient", maxMoved-1, typ.typ)
+			}
+			for _, rec := range recs {
+				if seen[rec.Type+"/"+rec.ID] {
+					continue
+				}
+				seen[rec.Type+"/"+rec.ID] = true
+				js, _, err := fhir.RewriteReferences(rec.JSON, func(ref string) (string, bool) {
+					if ref == from {
+						return to, true
+					}
+					return "", false
+				})
+				if err != nil {
+					return nil, err
+				}
+				m, err := decodeJSON(js)
+				if err != nil {
+					return nil, err
+				}
+				renumberContained(m, old, nhs)
+				op, err := writeOp(store.OpUpdate, rec.ID, m)
+				if err != nil {
+					return nil, err
+				}
+				op.IfMatch = rec.Version
+				ops = append(ops, op)
+			}
+		}
+	}
+	// NHS records that name the person by a contained Patient with the old number.
+	recs, err := find(ctx, f.st, "Immunization", nhsQuery("patient:identifier", old), maxMoved)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		if seen[rec.Type+"/"+rec.ID] {
+			continue
+		}
+		m, err := decodeJSON(rec.JSON)
+		if err != nil {
+			return nil, err
+		}
+		if !renumberContained(m, old, nhs) {
+			continue
+		}
+		op, err := writeOp(store.OpUpdate, rec.ID, m)
+		if err != nil {
+			return nil, err
+		}
+		op.IfMatch = rec.Version
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+// maxMoved bounds the records of one type moved with a superseded number in one
+// transaction (a person has tens, not thousands).
+const maxMoved = 1001
+
+// renumberContained gives each contained Patient of m whose current NHS number is old
+// the number nhs, keeping old as use "old". It reports whether it changed any.
+func renumberContained(m obj, old, nhs string) bool {
+	changed := false
+	for _, c := range arr(m["contained"]) {
+		cp := object(c)
+		if str(cp["resourceType"]) != "Patient" || currentNHS(cp) != old {
+			continue
+		}
+		for _, x := range arr(cp["identifier"]) {
+			if id := object(x); str(id["system"]) == fhir.SystemNHSNumber && str(id["value"]) == old {
+				id["value"] = nhs
+				break
+			}
+		}
+		addOldNumber(cp, old)
+		changed = true
+	}
+	return changed
+}
+
+// stopInvitations returns the writes that stop the invitations and reminders to the
+// Patient id not yet sent.
+func (f *feed) stopInvitations(ctx context.Context, id string) ([]store.Op, error) {
+	recs, err := find(ctx, f.st, "Communication", "subject=Patient/"+id+"&status=preparation,in-progress,on-hold", maxMoved)
+	if err != nil {
+		return nil, err
+	}
+	var ops []store.Op
+	for _, rec := range recs {
+		m, err := decodeJSON(rec.JSON)
+		if err != nil {
+			return nil, err
+		}
+		m["status"] = "not-done"
+		m["statusReason"] = obj{"text": "patient deceased"}
+		op, err := writeOp(store.OpUpdate, rec.ID, m)
+		if err != nil {
+			return nil, err
+		}
+		op.IfMatch = rec.Version
+		ops = append(ops, op)
+	}
+	return ops, nil
+}

@@ -46,6 +46,8 @@ commands:
   reindex   rebuild the search index after the search parameters changed
             (nims reindex --data DIR [--store URI] [--type T])
   import    load FHIR NDJSON files into the store (resumable; nims import --data DIR FILE…)
+  feed      apply a programme feed: the PDS delta, GP ethnicity, a priority-group list
+            (nims feed demographics|ethnicity|priority-list --data DIR … FILE; nims feed for more)
   token     print a bearer token for an operator on this machine
             (nims token --data DIR --role admin [--scope S] [--ods CODE] [--permissions FLU.CRUDS])
   client    register and manage API clients (SMART Backend Services)
@@ -70,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return reindex(ctx, args[1:], getenv, stdout, stderr)
 	case "import":
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "feed":
+		return feedCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "token":
 		return tokenCmd(args[1:], getenv, stdout, stderr)
 	case "client":

@@ -43,6 +43,9 @@ var rules = []rule{
 	{"programme", false, module + "/api", "the programme's logic is below the API"},
 	{"programme", false, module + "/auth", "the caller decides who may run the programme's operations"},
 	{"programme", false, "github.com/gin-gonic/", "only api knows the HTTP framework"},
+	{"synth", false, module + "/store", "synth makes resources; loading them is its caller's job"},
+	{"synth", false, module + "/bulk", "synth makes resources; loading them is its caller's job"},
+	{"synth", false, module + "/api", "synth knows nothing of HTTP"},
 	{"", false, module + "/cmd", "cmd wires everything; nothing imports it"},
 }
 

@@ -25,10 +25,10 @@ import (
 // list again writes nothing.
 
 // SystemPriorityGroupFlag identifies a priority-group Flag: value "{code}-{NHS number}".
-const SystemPriorityGroupFlag = "https://fhir.nims.example/Id/priority-group-flag"
+const SystemPriorityGroupFlag = "https://nims.example/Id/priority-group-flag"
 
 // SystemFlagCategory holds the programme's Flag categories.
-const SystemFlagCategory = "https://fhir.nims.example/CodeSystem/priority-group-category"
+const SystemFlagCategory = "https://nims.example/priority-category"
 
 // FlagCategories are the codes of SystemFlagCategory (DESIGN: the programme in FHIR).
 var FlagCategories = []string{"clinical-risk", "pregnant", "shielded", "health-care-worker",

@@ -8,14 +8,23 @@ import (
 
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/store"
+	"github.com/nimsproject/nims/synth"
 )
 
-// seedDemo loads a small demonstration practice into an empty store: a GP practice, a few
-// registered patients with test-range NHS numbers, and their vaccinations. It returns how
-// many resources it wrote (0 when the store already had data).
-func seedDemo(ctx context.Context, st store.Store) (int, error) {
+// seedDemo loads demonstration data into an empty store: a synthetic England of people
+// (nims seed's, package synth; none when population is 0), then a small demonstration practice
+// the README's examples use: a GP practice, a few registered patients with test-range NHS
+// numbers, and their vaccinations. It returns how many resources it wrote (0 when the
+// store already had data).
+func seedDemo(ctx context.Context, st store.Store, population int) (int, error) {
 	if changes, err := st.Changes(ctx, 0, 1); err != nil || len(changes) > 0 {
 		return 0, err
+	}
+	n := 0
+	if population > 0 {
+		if err := seedInto(ctx, st, synth.Config{Patients: population, Seed: 1}, func(synth.Resource) { n++ }); err != nil {
+			return n, err
+		}
 	}
 	var docs []map[string]any
 	docs = append(docs, map[string]any{
@@ -49,10 +58,10 @@ func seedDemo(ctx context.Context, st store.Store) (int, error) {
 	}
 	for _, d := range docs {
 		if err := putDemo(ctx, st, d); err != nil {
-			return 0, err
+			return n, err
 		}
 	}
-	return len(docs), nil
+	return n + len(docs), nil
 }
 
 func demoImmunization(patient, id, disease, display, date string) map[string]any {

@@ -48,6 +48,8 @@ commands:
   import    load FHIR NDJSON files into the store (resumable; nims import --data DIR FILE…)
   feed      apply a programme feed: the PDS delta, GP ethnicity, a priority-group list
             (nims feed demographics|ethnicity|priority-list --data DIR … FILE; nims feed for more)
+  seed      generate a synthetic England into the store or NDJSON files
+            (nims seed --patients N [--seed S] (--data DIR [--store URI] | --out DIR))
   token     print a bearer token for an operator on this machine
             (nims token --data DIR --role admin [--scope S] [--ods CODE] [--permissions FLU.CRUDS])
   client    register and manage API clients (SMART Backend Services)
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return importCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "feed":
 		return feedCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "seed":
+		return seedCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "token":
 		return tokenCmd(args[1:], getenv, stdout, stderr)
 	case "client":

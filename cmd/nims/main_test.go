@@ -94,9 +94,16 @@ func (s server) do(t *testing.T, method, path, body string) *http.Response {
 }
 
 func TestServeEndToEnd(t *testing.T) {
-	srv := startServe(t, "--demo")
+	srv := startServe(t, "--demo", "--demo-patients", "300")
 	if r := srv.do(t, "GET", "/fhir/Patient/demo-patient-1", ""); r.StatusCode != http.StatusOK {
 		t.Errorf("demo patient with the printed token: status %d", r.StatusCode)
+	}
+	// The synthetic England nims seed makes is there too, searchable (its indexes built).
+	if r := srv.do(t, "GET", "/fhir/Patient?_summary=count&identifier=https://fhir.nhs.uk/Id/nhs-number%7C&_total=accurate", ""); r.StatusCode != http.StatusOK {
+		t.Errorf("count: %d", r.StatusCode)
+	}
+	if r := srv.do(t, "GET", "/fhir/Organization/org-Y56", ""); r.StatusCode != http.StatusOK {
+		t.Errorf("the seeded region: status %d", r.StatusCode)
 	}
 	if r := srv.do(t, "POST", "/fhir/Patient", `{"resourceType":"Patient","gender":"male"}`); r.StatusCode != http.StatusCreated {
 		t.Errorf("create: status %d", r.StatusCode)

@@ -18,7 +18,7 @@ func TestReindex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := seedDemo(ctx, st)
+	n, err := seedDemo(ctx, st, 0)
 	if err != nil || n == 0 {
 		t.Fatalf("seedDemo: %d, %v", n, err)
 	}

@@ -29,7 +29,7 @@ type serveConfig struct {
 	accessLog, demo                                               bool
 	shutdownGrace                                                 time.Duration
 	rateLimit                                                     float64
-	rateBurst                                                     int
+	rateBurst, demoPatients                                       int
 	trustedProxies                                                string
 }
 
@@ -47,6 +47,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 		b, err := strconv.ParseBool(env(name, strconv.FormatBool(def)))
 		return err == nil && b
 	}
+	demoPatients, _ := strconv.Atoi(env("DEMO_PATIENTS", "10000"))
 	maxBody, _ := strconv.ParseInt(env("MAX_BODY", strconv.Itoa(api.DefaultMaxBodyBytes)), 10, 64)
 	grace, _ := time.ParseDuration(env("SHUTDOWN_GRACE", "20s"))
 	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (NIMS_ADDR)")
@@ -61,6 +62,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs.Int64Var(&c.maxBody, "max-body", maxBody, "largest request body in bytes (NIMS_MAX_BODY)")
 	fs.BoolVar(&c.accessLog, "access-log", envBool("ACCESS_LOG", true), "log one line per request, without paths or queries (NIMS_ACCESS_LOG)")
 	fs.BoolVar(&c.demo, "demo", envBool("DEMO", false), "load demonstration data into an empty store (NIMS_DEMO)")
+	fs.IntVar(&c.demoPatients, "demo-patients", demoPatients, "people in the synthetic England --demo loads (nims seed's; NIMS_DEMO_PATIENTS)")
 	rate, _ := strconv.ParseFloat(env("RATE_LIMIT", "5000"), 64)
 	burst, _ := strconv.Atoi(env("RATE_BURST", "10000"))
 	fs.Float64Var(&c.rateLimit, "rate-limit", rate, "requests per second each client may make, 429 beyond; 0 turns limiting off (NIMS_RATE_LIMIT)")
@@ -130,7 +132,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer st.Close()
 	if cfg.demo {
-		n, err := seedDemo(ctx, st)
+		if cfg.demoPatients > 0 {
+			log.Info("loading demo data into an empty store: a synthetic England", "people", cfg.demoPatients)
+		}
+		n, err := seedDemo(ctx, st, cfg.demoPatients)
 		if err != nil {
 			return fmt.Errorf("demo data: %w", err)
 		}

@@ -57,6 +57,7 @@ var routeAccess = map[string]auth.Access{
 	IDelete:            auth.Delete,
 	ICondUpdate:        auth.Update | auth.Search,
 	ICondDelete:        auth.Delete | auth.Search,
+	IImport:            auth.Create | auth.Update, // on every type imported (importable)
 }
 
 // authenticate admits a request with a valid bearer token, within its client's rate.
@@ -110,6 +111,9 @@ func authorize(name string) gin.HandlerFunc {
 		case IValidate:
 			ok = p.Can(typ, auth.Create) || p.Can(typ, auth.Update)
 		case IHistorySystem:
+		case IImport, IImportStatus, IImportCancel:
+			// The types imported are in the body (importable); a job's status is its
+			// client's (ownJob).
 		case ISearchCompartment:
 			ok = p.Can(c.Param("memberType"), auth.Search) && p.Can(typ, auth.Read)
 		default:

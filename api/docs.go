@@ -45,7 +45,7 @@ import (
 // @tag.name     instance
 // @tag.description  Interactions on one resource: read, vread, update, delete, history.
 // @tag.name     operations
-// @tag.description  FHIR operations ($validate).
+// @tag.description  FHIR operations ($validate, and the asynchronous $import with its status URL).
 // @tag.name     auth
 // @tag.description  SMART Backend Services: discovery, access tokens, the server's signing keys.
 // @securityDefinitions.apikey  BearerAuth

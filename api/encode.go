@@ -47,22 +47,31 @@ func readBody(c *gin.Context, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-// readLimited reads the body, gunzipped when Content-Encoding says so, refusing more than
-// limit bytes after decompression.
-func readLimited(c *gin.Context, limit int64) ([]byte, error) {
-	var r io.Reader = c.Request.Body
+// bodyReader returns the body, gunzipped when Content-Encoding says so; done releases
+// the decompressor.
+func bodyReader(c *gin.Context) (r io.Reader, done func(), err error) {
 	switch enc := strings.ToLower(strings.TrimSpace(c.GetHeader("Content-Encoding"))); enc {
 	case "", "identity":
+		return c.Request.Body, func() {}, nil
 	case "gzip":
 		zr, err := gzip.NewReader(c.Request.Body) // limitBody bounds the compressed bytes
 		if err != nil {
-			return nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the gzip-encoded body could not be read")
+			return nil, nil, fhir.Errorf(fhir.KindInvalid, "invalid", "", "the gzip-encoded body could not be read")
 		}
-		defer zr.Close()
-		r = zr
+		return zr, func() { zr.Close() }, nil
 	default:
-		return nil, fhir.Errorf(fhir.KindUnsupportedMedia, "not-supported", "", "Content-Encoding %q is not supported; use gzip or none", enc)
+		return nil, nil, fhir.Errorf(fhir.KindUnsupportedMedia, "not-supported", "", "Content-Encoding %q is not supported; use gzip or none", enc)
 	}
+}
+
+// readLimited reads the body, gunzipped when Content-Encoding says so, refusing more than
+// limit bytes after decompression.
+func readLimited(c *gin.Context, limit int64) ([]byte, error) {
+	r, done, err := bodyReader(c)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	body, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
 		var mbe *http.MaxBytesError

@@ -156,6 +156,10 @@ func allowed(path string) string {
 	switch {
 	case len(segs) == 1 && (segs[0] == "metadata" || segs[0] == "_history"):
 		return "GET"
+	case len(segs) == 1 && segs[0] == "$import":
+		return "POST"
+	case len(segs) == 1 && segs[0] == "$import-poll-status":
+		return "GET, DELETE"
 	case len(segs) == 1:
 		return "GET, POST, PUT, DELETE"
 	case segs[len(segs)-1] == "$validate", len(segs) == 2 && segs[1] == "_search":

@@ -41,6 +41,9 @@ func (s *Server) handleMetadata(c *gin.Context) {
 	if !s.cfg.insecure {
 		in.TokenURL, _ = s.cfg.Auth.SmartConfiguration()["token_endpoint"].(string)
 	}
+	if s.cfg.JobsDir != "" {
+		in.SystemOperations = append(in.SystemOperations, conformance.Operation{Name: "import", Definition: importDefinition})
+	}
 	for _, r := range fhirRoutes() {
 		if r.interaction == ISearchCompartment {
 			in.Compartments = []string{patientCompartmentURL}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/nimsproject/nims/audit"
 	"github.com/nimsproject/nims/auth"
+	"github.com/nimsproject/nims/store"
 	"github.com/nimsproject/nims/store/sqlite"
 )
 
@@ -30,6 +31,9 @@ func newTestServer(t testing.TB, cfg Config) *httptest.Server {
 	if cfg.Auth == nil {
 		cfg.Auth = testAuthority(t)
 	}
+	if cfg.JobsDir == "" {
+		cfg.JobsDir = t.TempDir()
+	}
 	if cfg.Audit == nil {
 		if cfg.Audit, err = audit.Open(t.TempDir(), audit.Options{}); err != nil {
 			t.Fatalf("audit.Open: %v", err)
@@ -37,7 +41,7 @@ func newTestServer(t testing.TB, cfg Config) *httptest.Server {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts := httptest.NewServer(New(cfg, st, log))
-	testServers.Store(ts.URL, &testEnv{auth: cfg.Auth, audit: cfg.Audit, admin: localToken(t, cfg.Auth, "admin", "")})
+	testServers.Store(ts.URL, &testEnv{auth: cfg.Auth, audit: cfg.Audit, admin: localToken(t, cfg.Auth, "admin", ""), store: st, jobsDir: cfg.JobsDir})
 	t.Cleanup(func() {
 		ts.Close()
 		testServers.Delete(ts.URL)
@@ -52,6 +56,9 @@ type testEnv struct {
 	auth  *auth.Authority
 	audit *audit.Log
 	admin string // token do sends by default
+	store store.Store
+	// jobsDir is Config.JobsDir, for a bulk.Runner beside the server
+	jobsDir string
 }
 
 var testServers sync.Map // ts.URL → *testEnv

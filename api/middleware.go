@@ -124,13 +124,13 @@ func interaction(name string) gin.HandlerFunc {
 }
 
 // limitBody caps every request body, so an over-long body costs at most the limit.
-func (s *Server) limitBody() gin.HandlerFunc {
+func (s *Server) limitBody(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.Request.ContentLength > s.cfg.MaxBodyBytes {
-			fail(c, tooLarge(s.cfg.MaxBodyBytes))
+		if c.Request.ContentLength > limit {
+			fail(c, tooLarge(limit))
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes+1)
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit+1)
 		c.Next()
 	}
 }

@@ -27,6 +27,10 @@ const (
 	ICondDelete        = "conditional-delete"
 	IValidate          = "validate"
 	ICapabilities      = "capabilities"
+	// The asynchronous $import: its kick-off, and the status URL it answers with.
+	IImport       = "import"
+	IImportStatus = "import-poll-status"
+	IImportCancel = "import-cancel"
 )
 
 // route is one FHIR route. The table is the single list of what the API does: the router
@@ -59,6 +63,9 @@ func fhirRoutes() []route {
 		// route's, as gin requires of wildcards in the same place.
 		{http.MethodGet, "/:type/:id/:memberType", ISearchCompartment, true, (*Server).handleCompartmentSearch},
 		{http.MethodPost, "/:type/:id/$validate", IValidate, true, (*Server).handleValidate},
+		{http.MethodPost, "/$import", IImport, false, (*Server).handleImport},
+		{http.MethodGet, "/$import-poll-status", IImportStatus, false, (*Server).handleImportStatus},
+		{http.MethodDelete, "/$import-poll-status", IImportCancel, false, (*Server).handleImportCancel},
 	}
 }
 
@@ -86,12 +93,16 @@ func (s *Server) routes() *gin.Engine {
 
 	e.GET("/.well-known/smart-configuration", interaction("smart-configuration"), s.handleSmartConfiguration)
 	e.GET("/auth/jwks.json", interaction("jwks"), s.handleJWKS)
-	e.POST("/auth/token", interaction("token"), s.limitBody(), s.handleToken)
+	e.POST("/auth/token", interaction("token"), s.limitBody(s.cfg.MaxBodyBytes), s.handleToken)
 
-	g := e.Group("/fhir", s.limitBody(), s.negotiateMW())
-	g.GET("/.well-known/smart-configuration", interaction("smart-configuration"), s.handleSmartConfiguration)
+	g := e.Group("/fhir", s.negotiateMW())
+	g.GET("/.well-known/smart-configuration", interaction("smart-configuration"), s.limitBody(s.cfg.MaxBodyBytes), s.handleSmartConfiguration)
 	for _, r := range fhirRoutes() {
-		hs := []gin.HandlerFunc{interaction(r.interaction)}
+		limit := s.cfg.MaxBodyBytes
+		if r.interaction == IImport {
+			limit = s.cfg.MaxImportBytes // NDJSON: streamed to a file, not held
+		}
+		hs := []gin.HandlerFunc{interaction(r.interaction), s.limitBody(limit)}
 		secured := r.interaction != ICapabilities && !s.cfg.insecure
 		if secured {
 			hs = append(hs, s.audited(), s.authenticate())

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/nimsproject/nims/bulk"
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/store"
 )
@@ -42,6 +43,17 @@ type Config struct {
 	// X-Forwarded-For names the client, for the audit and per-address limits; none by
 	// default, so a client cannot claim another's address.
 	TrustedProxies []string
+
+	// JobsDir is where asynchronous jobs keep their files ($import's NDJSON bodies, under
+	// JobsDir/<job id>/); the bulk.Runner working on the jobs must use the same
+	// directory. Empty turns $import off (501).
+	JobsDir string
+	// MaxImportBytes bounds an NDJSON body sent to $import (413 beyond); 0 means
+	// bulk.DefaultMaxImportBytes. Other bodies are bounded by MaxBodyBytes.
+	MaxImportBytes int64
+	// ImportSources are the URL prefixes $import inputs may be fetched from (see
+	// bulk.Sources); none means inputs given by URL are refused.
+	ImportSources []string
 
 	// insecure serves the FHIR routes without token, policy or audit: only the
 	// benchmarks of this package set it, to measure what those cost.
@@ -76,6 +88,9 @@ const DefaultMaxBodyBytes = 8 << 20
 func New(cfg Config, st store.Store, log *slog.Logger) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxImportBytes <= 0 {
+		cfg.MaxImportBytes = bulk.DefaultMaxImportBytes
 	}
 	if cfg.UniqueRules == nil {
 		cfg.UniqueRules = fhir.DefaultUniqueRules

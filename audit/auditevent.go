@@ -37,6 +37,7 @@ var (
 	typePatientRecord = coding{systemDICOM, "110110", "Patient Record"}
 	typeAuthenticate  = coding{systemDICOM, "110114", "User Authentication"}
 	typeExport        = coding{systemDICOM, "110106", "Export"}
+	typeImport        = coding{systemDICOM, "110107", "Import"}
 )
 
 // interaction says how an Event.Interaction is coded. action follows the definitions of
@@ -66,6 +67,9 @@ var interactions = map[string]interaction{
 	"conditional-delete": {typePatientRecord, "D", "delete", "Conditional delete"},
 	"validate":           {typePatientRecord, "E", "operation", "$validate operation"},
 	"export":             {typeExport, "E", "operation", "Bulk export"},
+	"import":             {typeImport, "E", "operation", "Bulk import ($import kick-off)"},
+	"import-poll-status": {typeImport, "E", "operation", "Bulk import status"},
+	"import-cancel":      {typeImport, "E", "operation", "Bulk import cancelled"},
 	"token":              {typeAuthenticate, "E", "", "Access token issued"},
 }
 

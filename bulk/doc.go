@@ -9,4 +9,12 @@
 // committed batch, an import killed mid-file and started again resumes where it was and
 // ends with exactly the records of the file: the lines replayed since the checkpoint
 // change nothing. A bad line is reported with its line number while the good ones load.
+//
+// Runner does the same as a stored job (store.Jobs), the asynchronous $import of the API:
+// it leases a job, renews the lease while it works, fetches URL inputs from the
+// configured Sources only, keeps the checkpoints in the job's directory so that a runner
+// taking a dead one's job over resumes it, and ends the job with its report.
+//
+// It imports fhir and store of this project (never api, auth or gin); net/http only as
+// a client, to fetch inputs from the operator's sources.
 package bulk

@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +29,19 @@ type ImportOptions struct {
 	UniqueRules   []fhir.UniqueRule
 	CheckpointDir string         // where progress is kept between runs; "" keeps none
 	Progress      func(Progress) // called after every batch
-	MaxErrors     int            // line errors kept in the report; 0 means 1000
+	MaxErrors     int            // line errors kept in the report (with Cumulative, per file); 0 means 1000
+	// Cumulative makes the report and progress cover earlier runs too: the counts and
+	// line errors the checkpoints of resumed and finished files recorded. Without it
+	// they cover this run only.
+	Cumulative bool
+	// IDSeed, when set, gives a line without an id one derived from the seed, the file's
+	// name and the line number, written as an upsert: a batch replayed after a crash (its
+	// commit done, its checkpoint not) then writes nothing twice. Without it such a line
+	// is created with a new random id each time it is read.
+	IDSeed string
+	// Types, when not nil, are the only resource types the import may write; a line of
+	// another type fails (KindForbidden), e.g. one a client is not authorised for.
+	Types []string
 }
 
 // Progress is where an import stands.
@@ -55,9 +64,17 @@ func (e LineError) Error() string { return fmt.Sprintf("%s:%d: %v", e.File, e.Li
 // Report is the outcome of an import.
 type Report struct {
 	Loaded, Unchanged, Failed int64
-	Resumed                   []string // files continued from a checkpoint
+	ByType                    map[string]Counts // by resource type; lines not understood are in Failed only
+	Resumed                   []string          // files continued from a checkpoint
 	Errors                    []LineError
 	Elapsed                   time.Duration
+}
+
+// Counts are the resources of one type an import wrote, found unchanged, or could not load.
+type Counts struct {
+	Loaded    int64 `json:"loaded"`
+	Unchanged int64 `json:"unchanged"`
+	Failed    int64 `json:"failed"`
 }
 
 // typeOrder is the order files are loaded in, by the type they hold: what others refer
@@ -93,7 +110,13 @@ func Import(ctx context.Context, st store.Store, files []string, opts ImportOpti
 	}
 	files = slices.Clone(files)
 	slices.SortStableFunc(files, func(a, b string) int { return rank(a) - rank(b) })
-	im := &importer{st: st, opts: opts, progress: Progress{Started: time.Now()}}
+	im := &importer{st: st, opts: opts, progress: Progress{Started: time.Now()}, report: Report{ByType: map[string]Counts{}}}
+	if opts.Types != nil {
+		im.types = map[string]bool{}
+		for _, t := range opts.Types {
+			im.types[t] = true
+		}
+	}
 	for _, f := range files {
 		fi, err := os.Stat(f)
 		if err != nil {
@@ -114,9 +137,11 @@ func Import(ctx context.Context, st store.Store, files []string, opts ImportOpti
 type importer struct {
 	st        store.Store
 	opts      ImportOptions
+	types     map[string]bool // opts.Types; nil for any
 	progress  Progress
 	report    Report
 	filesDone int64 // bytes of the files finished
+	tally     tally // of the file being read, since its first run
 }
 
 // line is one line of a file on its way to the store.
@@ -125,21 +150,6 @@ type line struct {
 	raw []byte
 	op  store.Op
 	err error
-}
-
-// checkpoint is what a file's import has committed: every line before Line, ending at
-// Offset. Size and ModTime tie it to the file as it was.
-type checkpoint struct {
-	File    string    `json:"file"`
-	Size    int64     `json:"size"`
-	ModTime time.Time `json:"modTime"`
-	Line    int64     `json:"line"`
-	Offset  int64     `json:"offset"`
-}
-
-func (im *importer) checkpointPath(abs string) string {
-	sum := sha256.Sum256([]byte(abs))
-	return filepath.Join(im.opts.CheckpointDir, "import-"+hex.EncodeToString(sum[:8])+".json")
 }
 
 func (im *importer) file(ctx context.Context, name string) error {
@@ -155,7 +165,9 @@ func (im *importer) file(ctx context.Context, name string) error {
 	defer func() { im.filesDone += fi.Size() }()
 	abs, _ := filepath.Abs(name)
 	cp := checkpoint{File: abs, Size: fi.Size(), ModTime: fi.ModTime().UTC()}
+	im.tally = tally{ByType: map[string]Counts{}}
 	if prev, ok := im.load(cp); ok {
+		im.resume(name, prev.Tally)
 		if prev.Offset == cp.Size {
 			return nil // loaded whole before
 		}
@@ -171,7 +183,7 @@ func (im *importer) file(ctx context.Context, name string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ready := make(chan prepared, 1)
-	go im.read(ctx, bufio.NewReaderSize(f, 1<<20), cp, ready)
+	go im.read(ctx, name, bufio.NewReaderSize(f, 1<<20), cp, ready)
 	for p := range ready {
 		if p.err != nil {
 			return p.err
@@ -181,6 +193,7 @@ func (im *importer) file(ctx context.Context, name string) error {
 				return err
 			}
 		}
+		p.cp.Tally = im.tally
 		if err := im.save(p.cp); err != nil {
 			return err
 		}
@@ -204,7 +217,7 @@ type prepared struct {
 
 // read sends the file's batches, prepared, on out until the end of the file (then closes
 // out), an error (sent), or ctx's end.
-func (im *importer) read(ctx context.Context, r *bufio.Reader, cp checkpoint, out chan<- prepared) {
+func (im *importer) read(ctx context.Context, name string, r *bufio.Reader, cp checkpoint, out chan<- prepared) {
 	defer close(out)
 	for {
 		batch := make([]line, 0, im.opts.BatchSize)
@@ -227,7 +240,7 @@ func (im *importer) read(ctx context.Context, r *bufio.Reader, cp checkpoint, ou
 		if readErr != nil && readErr != io.EOF {
 			p.err = readErr
 		} else {
-			im.prepare(batch)
+			im.prepare(name, batch)
 		}
 		select {
 		case out <- p:
@@ -238,39 +251,6 @@ func (im *importer) read(ctx context.Context, r *bufio.Reader, cp checkpoint, ou
 			return
 		}
 	}
-}
-
-// load returns the checkpoint of the file cp describes, if one was saved for the file
-// as it is (same size and modification time).
-func (im *importer) load(cp checkpoint) (checkpoint, bool) {
-	if im.opts.CheckpointDir == "" {
-		return checkpoint{}, false
-	}
-	b, err := os.ReadFile(im.checkpointPath(cp.File))
-	if err != nil {
-		return checkpoint{}, false
-	}
-	var prev checkpoint
-	if json.Unmarshal(b, &prev) != nil || prev.File != cp.File || prev.Size != cp.Size || !prev.ModTime.Equal(cp.ModTime) || prev.Offset > cp.Size {
-		return checkpoint{}, false
-	}
-	return prev, true
-}
-
-// save records cp, after its lines are committed: atomically (temporary file, rename).
-func (im *importer) save(cp checkpoint) error {
-	if im.opts.CheckpointDir == "" {
-		return nil
-	}
-	if err := os.MkdirAll(im.opts.CheckpointDir, 0o700); err != nil {
-		return err
-	}
-	b, _ := json.Marshal(cp)
-	path := im.checkpointPath(cp.File)
-	if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(path+".tmp", path)
 }
 
 // readLine reads one line: its content without the line break, the bytes it took, and
@@ -296,7 +276,7 @@ func readLine(r *bufio.Reader, max int) (content []byte, n int64, tooLong bool, 
 
 // prepare decodes and validates the lines of a batch on every core, making each an
 // upsert by its id (a create with a new id when it has none).
-func (im *importer) prepare(batch []line) {
+func (im *importer) prepare(name string, batch []line) {
 	var wg sync.WaitGroup
 	next := make(chan int)
 	for range min(im.opts.Workers, len(batch)) {
@@ -308,7 +288,7 @@ func (im *importer) prepare(batch []line) {
 				if l.err != nil {
 					continue
 				}
-				l.op, l.err = im.op(l.raw)
+				l.op, l.err = im.op(l.raw, name, l.no)
 				l.raw = nil
 			}
 		}()
@@ -320,13 +300,23 @@ func (im *importer) prepare(batch []line) {
 	wg.Wait()
 }
 
-func (im *importer) op(raw []byte) (store.Op, error) {
+func (im *importer) op(raw []byte, name string, no int64) (store.Op, error) {
 	r, err := fhir.Decode(raw)
 	if err != nil {
 		return store.Op{}, err
 	}
+	if im.types != nil && fhir.IsResourceType(r.Type) && !im.types[r.Type] {
+		return store.Op{Type: r.Type}, fhir.Errorf(fhir.KindForbidden, "forbidden", "resourceType",
+			"this import may not write %s resources: the type was not declared, or the client is not authorised to write it", r.Type)
+	}
 	if err := fhir.Validate(r); err != nil {
-		return store.Op{}, err
+		return store.Op{Type: r.Type}, err
+	}
+	if r.ID == "" && im.opts.IDSeed != "" {
+		op := store.NewWrite(store.OpUpdate, r, im.opts.UniqueRules)
+		op.ID = lineID(im.opts.IDSeed, name, no)
+		op.SkipUnchanged = true
+		return op, nil
 	}
 	if r.ID == "" {
 		op := store.NewWrite(store.OpCreate, r, im.opts.UniqueRules)
@@ -393,22 +383,48 @@ func lineFault(err error) bool {
 	return true
 }
 
+// importNamespace is the UUID namespace of the ids IDSeed derives.
+var importNamespace = uuid.MustParse("d84123a6-fc2a-4b74-b598-50b631457ffd")
+
+// lineID is the id of the resource without one on line no of file name, under seed.
+func lineID(seed, name string, no int64) string {
+	return uuid.NewSHA1(importNamespace, fmt.Appendf(nil, "%s\n%s\n%d", seed, filepath.Base(name), no)).String()
+}
+
 func (im *importer) count(results []store.Result) {
 	for _, r := range results {
+		c := Counts{Loaded: 1}
 		if r.Outcome == store.NoOp {
-			im.progress.Unchanged++
-			im.report.Unchanged++
-		} else {
-			im.progress.Loaded++
-			im.report.Loaded++
+			c = Counts{Unchanged: 1}
 		}
+		im.add(r.Record.Type, c)
 	}
 }
 
 func (im *importer) fail(name string, l line) {
-	im.progress.Failed++
-	im.report.Failed++
-	if len(im.report.Errors) < im.opts.MaxErrors {
+	im.add(l.op.Type, Counts{Failed: 1})
+	kept := len(im.tally.Errors) < im.opts.MaxErrors
+	if kept {
+		im.tally.Errors = append(im.tally.Errors, saveError(l.no, l.err))
+	}
+	if im.opts.Cumulative && kept || !im.opts.Cumulative && len(im.report.Errors) < im.opts.MaxErrors {
 		im.report.Errors = append(im.report.Errors, LineError{File: name, Line: l.no, Err: l.err})
 	}
+}
+
+// add counts c, of resources of type typ ("" when the line was not understood), in the
+// report, the progress and the file's tally.
+func (im *importer) add(typ string, c Counts) {
+	im.report.Loaded += c.Loaded
+	im.report.Unchanged += c.Unchanged
+	im.report.Failed += c.Failed
+	im.progress.Loaded, im.progress.Unchanged, im.progress.Failed = im.report.Loaded, im.report.Unchanged, im.report.Failed
+	im.tally.add(typ, c)
+	if typ != "" {
+		im.report.ByType[typ] = im.report.ByType[typ].plus(c)
+	}
+}
+
+func (c Counts) plus(d Counts) Counts {
+	return Counts{Loaded: c.Loaded + d.Loaded, Unchanged: c.Unchanged + d.Unchanged, Failed: c.Failed + d.Failed}
 }

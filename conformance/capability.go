@@ -10,7 +10,8 @@ type Input struct {
 	TypeInteractions   []string // route interactions applying to every type
 	SystemInteractions []string
 	Formats            []string
-	Operations         []Operation
+	Operations         []Operation // on every type
+	SystemOperations   []Operation // on the whole server, e.g. $import
 	SearchParams       func(typ string) []SearchParam
 	SearchIncludes     func(typ string) []string // _include values a search of typ accepts
 	SearchRevIncludes  func(typ string) []string // _revinclude values
@@ -22,7 +23,7 @@ type Input struct {
 	TokenURL string
 }
 
-// Operation is an operation the server runs on every type.
+// Operation is an operation the server runs (on every type, or on the system).
 type Operation struct {
 	Name       string
 	Definition string
@@ -131,6 +132,13 @@ func Build(in Input) map[string]any {
 	}
 	if len(sys) > 0 {
 		rest["interaction"] = sys
+	}
+	var sysOps []map[string]any
+	for _, o := range in.SystemOperations {
+		sysOps = append(sysOps, map[string]any{"name": o.Name, "definition": o.Definition})
+	}
+	if len(sysOps) > 0 {
+		rest["operation"] = sysOps
 	}
 	return map[string]any{
 		"resourceType": "CapabilityStatement",

@@ -138,6 +138,9 @@ type HistoryPage struct {
 // Store is a NIMS database. Every method returns *fhir.Error values; the kinds each can
 // return are listed. Any method may also return KindInternal or KindUnavailable.
 type Store interface {
+	// Jobs keeps long-running work: imports, exports, invitation runs (jobs.go).
+	Jobs
+
 	// Apply performs one write atomically.
 	//   OpCreate: Created, or Existing when IfNoneExist matched one resource.
 	//   OpUpdate: Updated, or Created when the id (or condition) found no live resource.

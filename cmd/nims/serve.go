@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/nimsproject/nims/api"
 	"github.com/nimsproject/nims/audit"
 	"github.com/nimsproject/nims/auth"
+	"github.com/nimsproject/nims/bulk"
 	"github.com/nimsproject/nims/store"
 	"github.com/nimsproject/nims/store/sqlite"
 )
@@ -31,6 +34,8 @@ type serveConfig struct {
 	rateLimit                                                     float64
 	rateBurst, demoPatients                                       int
 	trustedProxies                                                string
+	importSources                                                 string
+	maxImport                                                     int64
 }
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -69,11 +74,19 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", env("TRUSTED_PROXIES", ""), "comma-separated IPs or CIDRs of proxies whose X-Forwarded-For names the client; none when empty (NIMS_TRUSTED_PROXIES)")
 	fs.IntVar(&c.rateBurst, "rate-burst", burst, "requests a client may make at once above its rate (NIMS_RATE_BURST)")
 	fs.DurationVar(&c.shutdownGrace, "shutdown-grace", grace, "how long to let in-flight requests finish on shutdown (NIMS_SHUTDOWN_GRACE)")
+	fs.StringVar(&c.importSources, "import-sources", env("IMPORT_SOURCES", ""), "comma-separated http(s) URL prefixes $import may fetch inputs from; none when empty, so inputs must be sent as the body (NIMS_IMPORT_SOURCES)")
+	maxImport, _ := strconv.ParseInt(env("MAX_IMPORT", strconv.FormatInt(bulk.DefaultMaxImportBytes, 10)), 10, 64)
+	fs.Int64Var(&c.maxImport, "max-import", maxImport, "largest $import input (an NDJSON body, or a fetched file) in bytes (NIMS_MAX_IMPORT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	for _, src := range splitList(c.importSources) {
+		if u, err := url.Parse(src); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return c, fmt.Errorf("--import-sources: %q is not an http or https URL prefix", src)
+		}
 	}
 	return c, nil
 }
@@ -164,8 +177,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("audit log: %w", err)
 	}
 	defer auditLog.Close()
+	jobsDir := filepath.Join(cfg.data, "jobs")
 	srv := api.New(api.Config{BaseURL: cfg.baseURL, MaxBodyBytes: cfg.maxBody, AccessLog: cfg.accessLog, Version: version,
-		Auth: authority, Audit: auditLog, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, TrustedProxies: splitList(cfg.trustedProxies)}, st, log)
+		Auth: authority, Audit: auditLog, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, TrustedProxies: splitList(cfg.trustedProxies),
+		JobsDir: jobsDir, MaxImportBytes: cfg.maxImport, ImportSources: splitList(cfg.importSources)}, st, log)
+	// The job runner lives as long as the server, and stops (giving its job back) before
+	// the store closes.
+	runCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	defer func() { stopJobs(); <-jobsDone }()
+	go func() {
+		defer close(jobsDone)
+		runner := &bulk.Runner{Store: st, Owner: workerName(), Dir: jobsDir, Sources: splitList(cfg.importSources),
+			MaxFetchBytes: cfg.maxImport, Log: log.With("component", "jobs")}
+		runner.Run(runCtx)
+	}()
 	if cfg.debugAddr != "" {
 		go serveDebug(cfg.debugAddr, log)
 	}
@@ -211,6 +237,15 @@ func serveDebug(addr string, log *slog.Logger) {
 	if err := srv.ListenAndServe(); err != nil {
 		log.Error("debug server stopped", "cause", err.Error())
 	}
+}
+
+// workerName names this process in job leases: host and pid.
+func workerName() string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "unknown-host"
+	}
+	return host + ":" + strconv.Itoa(os.Getpid())
 }
 
 // splitList splits a comma-separated flag value, dropping blanks.

@@ -74,6 +74,30 @@ CREATE INDEX requests_created ON requests (created);
 	// resources a reference names, for patient.identifier on NHS records), so
 	// migrationHooks[4] rebuilds it.
 	`SELECT 1`,
+	// 5: jobs (store.Jobs): long-running work and the leases on it. key is NULL when a
+	// job has none (SQLite's UNIQUE lets NULLs repeat); rows are never deleted, so a key
+	// stays taken. Instants are Unix milliseconds, 0 for none.
+	`
+CREATE TABLE jobs (
+	id          TEXT    NOT NULL PRIMARY KEY,
+	kind        TEXT    NOT NULL,
+	state       TEXT    NOT NULL,
+	key         TEXT    UNIQUE,
+	client      TEXT    NOT NULL,
+	request     BLOB,
+	progress    BLOB,
+	cursor      BLOB,
+	result      BLOB,
+	error       TEXT    NOT NULL,
+	owner       TEXT    NOT NULL,
+	lease_until INTEGER NOT NULL,
+	lease_ms    INTEGER NOT NULL, -- the lease ClaimJob gave, for UpdateJob's renewals
+	attempts    INTEGER NOT NULL,
+	created     INTEGER NOT NULL,
+	updated     INTEGER NOT NULL
+);
+CREATE INDEX jobs_claim ON jobs (kind, state, created, id);
+`,
 }
 
 // migrationHooks[v] runs after migration v's SQL, in the same transaction: work that

@@ -23,7 +23,7 @@ type test struct {
 // Run runs the whole suite. open must return a new, empty store for each call.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	groups := [][]test{crudTests, uniqueTests, conditionalTests, historyTests, changesTests,
-		searchTests, transactionTests, concurrencyTests}
+		searchTests, transactionTests, concurrencyTests, jobTests}
 	for _, g := range groups {
 		for _, tc := range g {
 			t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

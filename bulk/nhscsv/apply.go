@@ -30,13 +30,19 @@ type Options struct {
 	// UniqueRules are the business keys a record claims; nil means fhir.DefaultUniqueRules,
 	// under which a second record with the same UNIQUE_ID_URI and UNIQUE_ID is refused.
 	UniqueRules []fhir.UniqueRule
+	// IDSeed, when set, makes Apply repeatable: a new row's record gets an id derived from
+	// the seed and its row number, and is written only when absent or different, as is an
+	// update; the same file applied again with the same seed acknowledges the rows it
+	// already applied as done (Unchanged) and writes nothing twice. A job's id serves.
+	IDSeed string
 }
 
 // Summary is what Apply did. Rows is the number of lines it wrote to the acknowledgement
-// after the header; Created + Updated + Deleted + Failed = Rows.
+// after the header; Created + Updated + Deleted + Unchanged + Failed = Rows. Unchanged
+// rows were applied before (Options.IDSeed) and are acknowledged as done.
 type Summary struct {
-	MessageID                               string
-	Rows, Created, Updated, Deleted, Failed int
+	MessageID                                          string
+	Rows, Created, Updated, Deleted, Unchanged, Failed int
 }
 
 // Apply reads a batch file named file from r and applies its rows, in file order,
@@ -267,6 +273,8 @@ func (a *applier) report(batch []*item) {
 			a.sum.Updated++
 		case it.res.Outcome == store.Deleted:
 			a.sum.Deleted++
+		case it.res.Outcome == store.NoOp && it.row.Action != ActionDelete:
+			a.sum.Unchanged++ // applied by an earlier run of the same file
 		default: // a delete that found nothing to delete
 			err = a.notFound(it.row)
 		}

@@ -228,7 +228,7 @@ func TestApplyRowOutcomes(t *testing.T) {
 						t.Errorf("line %d: %s %s %q, want a failure saying %q", i+1, a["HEADER_RESPONSE_CODE"], a["RESPONSE_CODE"], a["OPERATION_OUTCOME"], w)
 					}
 				}
-				if sum.Failed != failed || sum.Rows != len(tc.want) || sum.Created+sum.Updated+sum.Deleted+sum.Failed != sum.Rows {
+				if sum.Failed != failed || sum.Rows != len(tc.want) || sum.Created+sum.Updated+sum.Deleted+sum.Unchanged+sum.Failed != sum.Rows {
 					t.Errorf("summary %+v, want %d failed of %d", sum, failed, len(tc.want))
 				}
 			})

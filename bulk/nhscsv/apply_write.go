@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -23,6 +24,13 @@ func (a *applier) prepare(ctx context.Context, batch []*item) error {
 	for _, it := range batch {
 		row := &it.row
 		if row.Err != nil {
+			continue
+		}
+		if row.Action == ActionNew && a.opts.IDSeed != "" {
+			// The row's own id, written as an upsert that skips an unchanged record: the
+			// same file applied again (a job taken over after a crash) writes nothing twice.
+			it.op = store.NewWrite(store.OpUpdate, row.res, a.opts.UniqueRules)
+			it.op.ID, it.op.SkipUnchanged = rowID(a.opts.IDSeed, row.No), true
 			continue
 		}
 		if row.Action == ActionNew {
@@ -52,8 +60,14 @@ func (a *applier) prepare(ctx context.Context, batch []*item) error {
 		}
 		it.op = store.NewWrite(store.OpUpdate, row.res, a.opts.UniqueRules)
 		it.op.ID, it.op.IfMatch, it.op.Condition, it.op.ClientID = found.ID, found.Version, cond, true
+		it.op.SkipUnchanged = a.opts.IDSeed != "" // a run again: what it updated before stays
 	}
 	return nil
+}
+
+// rowID is the id of the record a new row of a file creates, the same on every run.
+func rowID(seed string, row int) string {
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte("nims:nhs-csv:"+seed+":"+strconv.Itoa(row))).String()
 }
 
 // criteria selects the live record a row is about: its identifier, within the file's

@@ -2,15 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/nimsproject/nims/bulk"
+	"github.com/nimsproject/nims/bulk/nhscsv"
+	"github.com/nimsproject/nims/store"
 )
 
 // importCmd is nims import: FHIR NDJSON files into the store, resumable.
@@ -25,13 +31,24 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	if fs.NArg() == 0 {
-		return errors.New("usage: nims import [--data DIR] [--store URI] FILE.ndjson…")
+		return errors.New("usage: nims import [--data DIR] [--store URI] FILE.ndjson… FILE.csv…")
+	}
+	var ndjson, batches []string
+	for _, f := range fs.Args() {
+		if ext := strings.ToLower(filepath.Ext(f)); ext == ".csv" || ext == ".dat" {
+			batches = append(batches, f)
+		} else {
+			ndjson = append(ndjson, f)
+		}
 	}
 	st, err := openStore(ctx, *storeURI, *data, 0) // no read cache: nothing here reads by id
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if len(ndjson) == 0 {
+		return importBatches(ctx, st, *data, batches, stdout)
+	}
 	endLoad, err := beginLoad(ctx, st, stderr)
 	if err != nil {
 		return err
@@ -48,7 +65,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		}
 	}
 	t0 := time.Now()
-	rep, err := bulk.Import(ctx, st, fs.Args(), opts)
+	rep, err := bulk.Import(ctx, st, ndjson, opts)
 	if !*quiet {
 		fmt.Fprintln(stderr)
 	}
@@ -70,10 +87,67 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("import stopped (run the same command again to resume): %w", err)
 	}
+	batchErr := importBatches(ctx, st, *data, batches, stdout)
 	if rep.Failed > 0 {
-		return fmt.Errorf("%d lines were not loaded", rep.Failed)
+		return errors.Join(fmt.Errorf("%d lines were not loaded", rep.Failed), batchErr)
 	}
-	return nil
+	return batchErr
+}
+
+// importBatches applies NHS batch files (bulk/nhscsv) as the server does: each is kept
+// and queued as a job under DATA/jobs (a file whose name was received before is refused),
+// then the queue is applied oldest first; each file's BUSACK report stays in its job's
+// directory.
+func importBatches(ctx context.Context, st store.Store, data string, files []string, stdout io.Writer) error {
+	if len(files) == 0 {
+		return nil
+	}
+	dir := filepath.Join(data, "jobs")
+	var errs []error
+	var jobs []store.Job
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		j, err := nhscsv.Submit(ctx, st, dir, filepath.Base(name), f, 1<<40, "nims import", nhscsv.BatchRequest{Permissions: "CUD"})
+		f.Close()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %s", name, errText(err)))
+			continue
+		}
+		jobs = append(jobs, j)
+	}
+	runner := &nhscsv.Runner{Store: st, Owner: "nims-import:" + strconv.Itoa(os.Getpid()), Dir: dir, Log: slog.New(slog.DiscardHandler)}
+	for {
+		ran, err := runner.RunOnce(ctx)
+		if err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		if !ran {
+			break
+		}
+	}
+	for _, j := range jobs {
+		j, err := st.GetJob(ctx, j.ID)
+		if err != nil {
+			return err
+		}
+		var req nhscsv.BatchRequest
+		json.Unmarshal(j.Request, &req)
+		if j.State != store.JobCompleted {
+			errs = append(errs, fmt.Errorf("%s: %s", req.File, j.Error))
+			continue
+		}
+		var res nhscsv.BatchResult
+		json.Unmarshal(j.Result, &res)
+		fmt.Fprintf(stdout, "%s: %d rows: %d created, %d updated, %d deleted, %d failed; BUSACK report %s\n",
+			req.File, res.Rows, res.Created, res.Updated, res.Deleted, res.Failed, nhscsv.AckPath(dir, j.ID))
+		if res.Failed > 0 {
+			errs = append(errs, fmt.Errorf("%s: %d rows failed (see the BUSACK report)", req.File, res.Failed))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // progressLine is the progress bar: how far through the bytes, the counts and the rate.

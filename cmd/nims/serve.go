@@ -15,12 +15,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/nimsproject/nims/api"
 	"github.com/nimsproject/nims/audit"
 	"github.com/nimsproject/nims/auth"
 	"github.com/nimsproject/nims/bulk"
+	"github.com/nimsproject/nims/bulk/nhscsv"
 	"github.com/nimsproject/nims/store"
 	"github.com/nimsproject/nims/store/sqlite"
 )
@@ -184,14 +186,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The job runner lives as long as the server, and stops (giving its job back) before
 	// the store closes.
 	runCtx, stopJobs := context.WithCancel(ctx)
-	jobsDone := make(chan struct{})
-	defer func() { stopJobs(); <-jobsDone }()
-	go func() {
-		defer close(jobsDone)
+	var jobs sync.WaitGroup
+	defer func() { stopJobs(); jobs.Wait() }()
+	jobs.Go(func() {
 		runner := &bulk.Runner{Store: st, Owner: workerName(), Dir: jobsDir, Sources: splitList(cfg.importSources),
 			MaxFetchBytes: cfg.maxImport, Log: log.With("component", "jobs")}
 		runner.Run(runCtx)
-	}()
+	})
+	jobs.Go(func() { // NHS batch files, one at a time, oldest first
+		runner := &nhscsv.Runner{Store: st, Owner: workerName(), Dir: jobsDir, Log: log.With("component", "batch-files")}
+		runner.Run(runCtx)
+	})
 	if cfg.debugAddr != "" {
 		go serveDebug(cfg.debugAddr, log)
 	}

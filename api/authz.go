@@ -111,9 +111,9 @@ func authorize(name string) gin.HandlerFunc {
 		case IValidate:
 			ok = p.Can(typ, auth.Create) || p.Can(typ, auth.Update)
 		case IHistorySystem:
-		case IImport, IImportStatus, IImportCancel:
-			// The types imported are in the body (importable); a job's status is its
-			// client's (ownJob).
+		case IImport, IImportStatus, IImportCancel, IBatchFile, IBatchFileStatus:
+			// The types imported are in the body (importable), a batch file's vaccine type
+			// in its name (batchPermissions); a job's status is its client's (ownJob).
 		case ISearchCompartment:
 			ok = p.Can(c.Param("memberType"), auth.Search) && p.Can(typ, auth.Read)
 		default:

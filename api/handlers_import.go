@@ -162,7 +162,7 @@ func preferAsync(c *gin.Context) bool {
 // @Security     BearerAuth
 // @Router       /fhir/$import-poll-status [get]
 func (s *Server) handleImportStatus(c *gin.Context) {
-	j, err := s.ownJob(c)
+	j, err := s.ownJob(c, bulk.KindImport)
 	if err != nil {
 		fail(c, err)
 		return
@@ -198,7 +198,7 @@ func (s *Server) handleImportStatus(c *gin.Context) {
 // @Security     BearerAuth
 // @Router       /fhir/$import-poll-status [delete]
 func (s *Server) handleImportCancel(c *gin.Context) {
-	j, err := s.ownJob(c)
+	j, err := s.ownJob(c, bulk.KindImport)
 	if err == nil {
 		err = s.store.DeleteJob(c.Request.Context(), j.ID)
 	}
@@ -212,21 +212,21 @@ func (s *Server) handleImportCancel(c *gin.Context) {
 	writeJSON(c, http.StatusAccepted, information("The import job "+j.ID+" was cancelled."))
 }
 
-// ownJob returns the import job _jobId names, if the caller started it (or is an admin)
+// ownJob returns the job of kind _jobId names, if the caller started it (or is an admin)
 // and it was not cancelled. Other clients are told it does not exist.
-func (s *Server) ownJob(c *gin.Context) (store.Job, error) {
+func (s *Server) ownJob(c *gin.Context, kind string) (store.Job, error) {
 	id := c.Query("_jobId")
 	if id == "" {
 		return store.Job{}, fhir.Errorf(fhir.KindInvalid, "required", "", "the _jobId parameter is required")
 	}
-	notFound := fhir.Errorf(fhir.KindNotFound, "not-found", "", "there is no import job %q for this client", id)
+	notFound := fhir.Errorf(fhir.KindNotFound, "not-found", "", "there is no job %q for this client", id)
 	j, err := s.store.GetJob(c.Request.Context(), id)
 	switch {
 	case fhir.KindOf(err) == fhir.KindNotFound:
 		return store.Job{}, notFound
 	case err != nil:
 		return store.Job{}, err
-	case j.Kind != bulk.KindImport || j.State == store.JobCancelled:
+	case j.Kind != kind || j.State == store.JobCancelled:
 		return store.Job{}, notFound
 	case j.Client != principal(c).ClientID && principal(c).Role != auth.RoleAdmin:
 		return store.Job{}, notFound

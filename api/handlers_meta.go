@@ -42,7 +42,8 @@ func (s *Server) handleMetadata(c *gin.Context) {
 		in.TokenURL, _ = s.cfg.Auth.SmartConfiguration()["token_endpoint"].(string)
 	}
 	if s.cfg.JobsDir != "" {
-		in.SystemOperations = append(in.SystemOperations, conformance.Operation{Name: "import", Definition: importDefinition})
+		in.SystemOperations = append(in.SystemOperations, conformance.Operation{Name: "import", Definition: importDefinition},
+			conformance.Operation{Name: "batch-file", Definition: batchFileDefinition})
 	}
 	for _, r := range fhirRoutes() {
 		if r.interaction == ISearchCompartment {

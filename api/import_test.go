@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -246,8 +247,12 @@ func TestImportInCapabilityStatement(t *testing.T) {
 	cs := do(t, ts, "GET", "/fhir/metadata", nil).json(t)
 	rest := cs["rest"].([]any)[0].(map[string]any)
 	ops, _ := rest["operation"].([]any)
-	if len(ops) != 1 || ops[0].(map[string]any)["name"] != "import" {
-		t.Errorf("system operations %v, want import", ops)
+	var names []string
+	for _, o := range ops {
+		names = append(names, o.(map[string]any)["name"].(string))
+	}
+	if !slices.Contains(names, "import") || !slices.Contains(names, "batch-file") {
+		t.Errorf("system operations %v, want import and batch-file", names)
 	}
 }
 

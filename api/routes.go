@@ -31,6 +31,9 @@ const (
 	IImport       = "import"
 	IImportStatus = "import-poll-status"
 	IImportCancel = "import-cancel"
+	// NHS batch files: the upload, and the status URL that gives the BUSACK report.
+	IBatchFile       = "batch-file"
+	IBatchFileStatus = "batch-file-status"
 )
 
 // route is one FHIR route. The table is the single list of what the API does: the router
@@ -66,6 +69,8 @@ func fhirRoutes() []route {
 		{http.MethodPost, "/$import", IImport, false, (*Server).handleImport},
 		{http.MethodGet, "/$import-poll-status", IImportStatus, false, (*Server).handleImportStatus},
 		{http.MethodDelete, "/$import-poll-status", IImportCancel, false, (*Server).handleImportCancel},
+		{http.MethodPost, "/$batch-file", IBatchFile, false, (*Server).handleBatchFile},
+		{http.MethodGet, "/$batch-file-status", IBatchFileStatus, false, (*Server).handleBatchFileStatus},
 	}
 }
 
@@ -99,7 +104,7 @@ func (s *Server) routes() *gin.Engine {
 	g.GET("/.well-known/smart-configuration", interaction("smart-configuration"), s.limitBody(s.cfg.MaxBodyBytes), s.handleSmartConfiguration)
 	for _, r := range fhirRoutes() {
 		limit := s.cfg.MaxBodyBytes
-		if r.interaction == IImport {
+		if r.interaction == IImport || r.interaction == IBatchFile {
 			limit = s.cfg.MaxImportBytes // NDJSON: streamed to a file, not held
 		}
 		hs := []gin.HandlerFunc{interaction(r.interaction), s.limitBody(limit)}

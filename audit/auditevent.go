@@ -70,6 +70,8 @@ var interactions = map[string]interaction{
 	"import":             {typeImport, "E", "operation", "Bulk import ($import kick-off)"},
 	"import-poll-status": {typeImport, "E", "operation", "Bulk import status"},
 	"import-cancel":      {typeImport, "E", "operation", "Bulk import cancelled"},
+	"batch-file":         {typeImport, "E", "operation", "NHS batch file received"},
+	"batch-file-status":  {typeImport, "E", "operation", "NHS batch file status"},
 	"token":              {typeAuthenticate, "E", "", "Access token issued"},
 }
 

@@ -58,6 +58,22 @@ var routeAccess = map[string]auth.Access{
 	ICondUpdate:        auth.Update | auth.Search,
 	ICondDelete:        auth.Delete | auth.Search,
 	IImport:            auth.Create | auth.Update, // on every type imported (importable)
+	// The programme's feeds, on their own type; a demographic feed needs more (feedAccess).
+	IDemographicsFeed: auth.Create | auth.Update,
+	IEthnicityFeed:    auth.Update,
+	IPriorityList:     auth.Create | auth.Update,
+}
+
+// feedAccess is the access a feed needs on the types it writes besides its own: a
+// demographic feed's superseded number moves the person's records (Immunizations, Flags,
+// Communications) to the new Patient, and a death stops their invitations.
+var feedAccess = map[string][]typeAccess{
+	IDemographicsFeed: {{"Communication", auth.Update}, {"Flag", auth.Update}, {"Immunization", auth.Update}},
+}
+
+type typeAccess struct {
+	typ    string
+	access auth.Access
 }
 
 // authenticate admits a request with a valid bearer token, within its client's rate.
@@ -116,6 +132,12 @@ func authorize(name string) gin.HandlerFunc {
 			// in its name (batchPermissions); a job's status is its client's (ownJob).
 		case ISearchCompartment:
 			ok = p.Can(c.Param("memberType"), auth.Search) && p.Can(typ, auth.Read)
+		case IDemographicsFeed, IEthnicityFeed, IPriorityList:
+			if missing, allowed := feedAllowed(p, name, typ); !allowed {
+				fail(c, forbidden("this client is not authorised to run $%s: it needs to %s %s resources (not limited by vaccine type)",
+					typeOperations[name].name, verbs(missing.access), missing.typ))
+				return
+			}
 		default:
 			if need, known := routeAccess[name]; known {
 				ok = p.Can(typ, need)
@@ -136,7 +158,33 @@ func verb(interaction string) string {
 	case ISearchType, ISearchCompartment:
 		return "search"
 	}
-	return accessVerb(routeAccess[interaction] &^ auth.Search) // a condition's search is not the verb
+	return verbs(routeAccess[interaction] &^ auth.Search) // a condition's search is not the verb
+}
+
+// verbs names the interactions of a: "update", "create and update".
+func verbs(a auth.Access) string {
+	var out []string
+	for _, one := range []auth.Access{auth.Create, auth.Read, auth.Update, auth.Delete, auth.Search} {
+		if a.Has(one) {
+			out = append(out, accessVerb(one))
+		}
+	}
+	if len(out) == 0 {
+		return "read"
+	}
+	return strings.Join(out, " and ")
+}
+
+// feedAllowed checks the access a feed needs: routeAccess on its type and feedAccess on
+// the others, unrestricted, since a feed cannot check each record it moves against a
+// vaccine-type limit. When it is refused, missing is the first access it lacks.
+func feedAllowed(p *auth.Principal, name, typ string) (missing typeAccess, ok bool) {
+	for _, need := range append([]typeAccess{{typ, routeAccess[name]}}, feedAccess[name]...) {
+		if _, unrestricted := p.Scopes.Granular(need.typ, need.access); !p.Can(need.typ, need.access) || !unrestricted {
+			return need, false
+		}
+	}
+	return typeAccess{}, true
 }
 
 func forbidden(format string, args ...any) error {

@@ -123,6 +123,23 @@ func TestRoleRouteMatrix(t *testing.T) {
 				}
 			}
 		}
+		// The programme's feeds: access on their own type and, for the demographic feed,
+		// update on the types a supersede or a death writes, none limited by vaccine type.
+		for _, f := range feedRows {
+			want := true
+			for _, need := range f.needs {
+				want = want && policyAllows(role, need[0], need[1]) && !slices.Contains(granular[role], need[0])
+			}
+			r := do(t, w.ts, "POST", f.path, f.body, append([]string{"Content-Type", f.contentType}, tok...)...)
+			switch {
+			case r.status == http.StatusUnauthorized:
+				t.Errorf("%s %s: 401 with a valid token", role, f.path)
+			case want && r.status != http.StatusOK:
+				t.Errorf("%s %s: status %d, but the policy allows it\n%s", role, f.path, r.status, r.body)
+			case !want && r.status != http.StatusForbidden:
+				t.Errorf("%s %s: status %d, but the policy forbids it", role, f.path, r.status)
+			}
+		}
 		// The compartment: reading the patient and searching the member type.
 		for typ := range bodies {
 			if typ == "Organization" {
@@ -143,4 +160,16 @@ func TestRoleRouteMatrix(t *testing.T) {
 			t.Errorf("%s writes an AuditEvent: status %d", role, r.status)
 		}
 	}
+}
+
+// feedRows are the programme's feeds in the matrix: the access each needs, type by type.
+var feedRows = []struct {
+	path, contentType, body string
+	needs                   [][2]string // type, letters
+}{
+	{"/fhir/Patient/$demographics-feed", "application/fhir+ndjson", pdsLine("9990548609", "Matrix", "") + "\n",
+		[][2]string{{"Patient", "cu"}, {"Communication", "u"}, {"Flag", "u"}, {"Immunization", "u"}}},
+	{"/fhir/Patient/$ethnicity-feed", "text/csv", "9990548609,A\n", [][2]string{{"Patient", "u"}}},
+	{"/fhir/Flag/$priority-list?code=77386006&category=pregnant&start=2026-09-01", "text/csv", "9990548609\n",
+		[][2]string{{"Flag", "cu"}}},
 }

@@ -45,7 +45,7 @@ import (
 // @tag.name     instance
 // @tag.description  Interactions on one resource: read, vread, update, delete, history.
 // @tag.name     operations
-// @tag.description  FHIR operations ($validate, and the asynchronous $import with its status URL).
+// @tag.description  FHIR operations ($validate; the asynchronous $import with its status URL; the programme's feeds, synchronous: Patient/$demographics-feed, Patient/$ethnicity-feed, Flag/$priority-list).
 // @tag.name     auth
 // @tag.description  SMART Backend Services: discovery, access tokens, the server's signing keys.
 // @securityDefinitions.apikey  BearerAuth

@@ -72,15 +72,20 @@ func fail(c *gin.Context, err error) {
 	if status >= 500 {
 		logFrom(c).Error("request failed", "op", fe.Op, "kind", fe.Kind.String(), "details", fe.Details, "cause", causeText(fe))
 	}
-	issues := fe.Issues
-	if len(issues) == 0 || status == http.StatusInternalServerError {
-		issues = []fhir.Issue{{Severity: fhir.SeverityError, Code: defaultCode[fe.Kind], Diagnostics: defaultDiagnostics(fe.Kind)}}
-	}
 	if fe.Kind == fhir.KindMethodNotAllowed {
 		c.Header("Allow", allowed(c.Request.URL.Path))
 	}
 	c.Abort()
-	writeJSON(c, status, outcomeJSON(issues))
+	writeJSON(c, status, outcomeJSON(issuesOf(fe)))
+}
+
+// issuesOf are the issues an error is answered with: its own, or a generic one for an
+// internal error (whose cause is logged, never shown) and for one without issues.
+func issuesOf(fe *fhir.Error) []fhir.Issue {
+	if status := statusOf[fe.Kind]; len(fe.Issues) == 0 || status == 0 || status == http.StatusInternalServerError {
+		return []fhir.Issue{{Severity: fhir.SeverityError, Code: defaultCode[fe.Kind], Diagnostics: defaultDiagnostics(fe.Kind)}}
+	}
+	return fe.Issues
 }
 
 func asFHIRError(err error) *fhir.Error {
@@ -162,7 +167,7 @@ func allowed(path string) string {
 		return "GET, DELETE"
 	case len(segs) == 1:
 		return "GET, POST, PUT, DELETE"
-	case segs[len(segs)-1] == "$validate", len(segs) == 2 && segs[1] == "_search":
+	case strings.HasPrefix(segs[len(segs)-1], "$"), len(segs) == 2 && segs[1] == "_search":
 		return "POST"
 	case len(segs) == 2 && segs[1] == "_history", len(segs) >= 3:
 		return "GET"

@@ -50,6 +50,13 @@ func (s *Server) handleMetadata(c *gin.Context) {
 			in.Compartments = []string{patientCompartmentURL}
 			continue
 		}
+		if op, ok := typeOperations[r.interaction]; ok {
+			if in.TypeOperations == nil {
+				in.TypeOperations = map[string][]conformance.Operation{}
+			}
+			in.TypeOperations[op.typ] = append(in.TypeOperations[op.typ], conformance.Operation{Name: op.name, Definition: op.definition()})
+			continue
+		}
 		switch {
 		case r.typeLevel:
 			in.TypeInteractions = append(in.TypeInteractions, r.interaction)

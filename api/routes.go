@@ -34,6 +34,10 @@ const (
 	// NHS batch files: the upload, and the status URL that gives the BUSACK report.
 	IBatchFile       = "batch-file"
 	IBatchFileStatus = "batch-file-status"
+	// The programme's feeds, synchronous operations on one type each (typeOperations).
+	IDemographicsFeed = "demographics-feed"
+	IEthnicityFeed    = "ethnicity-feed"
+	IPriorityList     = "priority-list"
 )
 
 // route is one FHIR route. The table is the single list of what the API does: the router
@@ -57,6 +61,9 @@ func fhirRoutes() []route {
 		{http.MethodPost, "/:type/_search", ISearchType, true, (*Server).handleSearch},
 		{http.MethodGet, "/:type/_history", IHistoryType, true, (*Server).handleHistory},
 		{http.MethodPost, "/:type/$validate", IValidate, true, (*Server).handleValidate},
+		{http.MethodPost, "/:type/$demographics-feed", IDemographicsFeed, true, (*Server).handleDemographicsFeed},
+		{http.MethodPost, "/:type/$ethnicity-feed", IEthnicityFeed, true, (*Server).handleEthnicityFeed},
+		{http.MethodPost, "/:type/$priority-list", IPriorityList, true, (*Server).handlePriorityList},
 		{http.MethodGet, "/:type/:id", IRead, true, (*Server).handleRead},
 		{http.MethodPut, "/:type/:id", IUpdate, true, (*Server).handleUpdate},
 		{http.MethodDelete, "/:type/:id", IDelete, true, (*Server).handleDelete},
@@ -104,8 +111,9 @@ func (s *Server) routes() *gin.Engine {
 	g.GET("/.well-known/smart-configuration", interaction("smart-configuration"), s.limitBody(s.cfg.MaxBodyBytes), s.handleSmartConfiguration)
 	for _, r := range fhirRoutes() {
 		limit := s.cfg.MaxBodyBytes
-		if r.interaction == IImport || r.interaction == IBatchFile {
-			limit = s.cfg.MaxImportBytes // NDJSON: streamed to a file, not held
+		op, typeOp := typeOperations[r.interaction]
+		if r.interaction == IImport || r.interaction == IBatchFile || typeOp {
+			limit = s.cfg.MaxImportBytes // NDJSON or CSV: streamed, not held
 		}
 		hs := []gin.HandlerFunc{interaction(r.interaction), s.limitBody(limit)}
 		secured := r.interaction != ICapabilities && !s.cfg.insecure
@@ -114,6 +122,9 @@ func (s *Server) routes() *gin.Engine {
 		}
 		if r.typeLevel {
 			hs = append(hs, checkType)
+		}
+		if typeOp {
+			hs = append(hs, op.onlyOnType)
 		}
 		if secured {
 			hs = append(hs, authorize(r.interaction))
@@ -145,6 +156,33 @@ func checkType(c *gin.Context) {
 	}
 	if id := c.Param("id"); id != "" && !fhir.ValidID(id) {
 		fail(c, fhir.Errorf(fhir.KindInvalid, "invalid", "", "%q is not a valid resource id ([A-Za-z0-9-.]{1,64})", id))
+		return
+	}
+	c.Next()
+}
+
+// typeOperation is an operation defined on one resource type only. Its route is
+// [base]/:type/$name, registered as $validate's is, and answers 404 on any other type.
+type typeOperation struct {
+	typ, name string
+}
+
+// typeOperations are the type-level operations by interaction.
+var typeOperations = map[string]typeOperation{
+	IDemographicsFeed: {"Patient", "demographics-feed"},
+	IEthnicityFeed:    {"Patient", "ethnicity-feed"},
+	IPriorityList:     {"Flag", "priority-list"},
+}
+
+// definition is the canonical URL the CapabilityStatement gives the operation under, in
+// NIMS's own namespace (like $import's).
+func (o typeOperation) definition() string {
+	return "http://nims.nhs.example/fhir/OperationDefinition/" + o.typ + "-" + o.name
+}
+
+func (o typeOperation) onlyOnType(c *gin.Context) {
+	if typ := c.Param("type"); typ != o.typ {
+		fail(c, fhir.Errorf(fhir.KindNotFound, "not-supported", "", "$%s is an operation on %s, not on %s", o.name, o.typ, typ))
 		return
 	}
 	c.Next()

@@ -14,7 +14,8 @@ import (
 const (
 	// SystemInteraction codes what http://hl7.org/fhir/restful-interaction cannot say
 	// exactly: token, export, validate, search-compartment, conditional-update,
-	// conditional-delete (and, as given, any interaction missing from the table below).
+	// conditional-delete, the import and the programme's feeds (and, as given, any
+	// interaction missing from the table below).
 	SystemInteraction = "http://nims.nhs.example/fhir/CodeSystem/audit-interaction"
 	// SystemClientID identifies the API client (agent.who.identifier).
 	SystemClientID = "http://nims.nhs.example/fhir/Id/client-id"
@@ -72,6 +73,9 @@ var interactions = map[string]interaction{
 	"import-cancel":      {typeImport, "E", "operation", "Bulk import cancelled"},
 	"batch-file":         {typeImport, "E", "operation", "NHS batch file received"},
 	"batch-file-status":  {typeImport, "E", "operation", "NHS batch file status"},
+	"demographics-feed":  {typeImport, "E", "operation", "Demographic feed ($demographics-feed)"},
+	"ethnicity-feed":     {typeImport, "E", "operation", "Ethnicity feed ($ethnicity-feed)"},
+	"priority-list":      {typeImport, "E", "operation", "Priority group list ($priority-list)"},
 	"token":              {typeAuthenticate, "E", "", "Access token issued"},
 }
 

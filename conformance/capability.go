@@ -1,6 +1,9 @@
 package conformance
 
-import "sort"
+import (
+	"slices"
+	"sort"
+)
 
 // Input is what the running server supports.
 type Input struct {
@@ -10,8 +13,9 @@ type Input struct {
 	TypeInteractions   []string // route interactions applying to every type
 	SystemInteractions []string
 	Formats            []string
-	Operations         []Operation // on every type
-	SystemOperations   []Operation // on the whole server, e.g. $import
+	Operations         []Operation            // on every type
+	TypeOperations     map[string][]Operation // on one type only, by type
+	SystemOperations   []Operation            // on the whole server, e.g. $import
 	SearchParams       func(typ string) []SearchParam
 	SearchIncludes     func(typ string) []string // _include values a search of typ accepts
 	SearchRevIncludes  func(typ string) []string // _revinclude values
@@ -104,8 +108,8 @@ func Build(in Input) map[string]any {
 				r["searchRevInclude"] = rev
 			}
 		}
-		if len(ops) > 0 {
-			r["operation"] = ops
+		if typeOps := operations(ops, in.TypeOperations[t]); len(typeOps) > 0 {
+			r["operation"] = typeOps
 		}
 		resources = append(resources, r)
 	}
@@ -165,6 +169,18 @@ const restDocumentation = "NIMS FHIR R4 API. JSON only: XML is answered with 406
 
 // buildDate is when this statement's content last changed in meaning; FHIR requires a date.
 const buildDate = "2026-11-27"
+
+// operations are a type's operations: those on every type, then its own.
+func operations(common []map[string]any, own []Operation) []map[string]any {
+	if len(own) == 0 {
+		return common
+	}
+	out := slices.Clip(common)
+	for _, o := range own {
+		out = append(out, map[string]any{"name": o.Name, "definition": o.Definition})
+	}
+	return out
+}
 
 func conditionalDelete(ok bool) string {
 	if ok {

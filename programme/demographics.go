@@ -95,13 +95,16 @@ func ApplyDemographics(ctx context.Context, st store.Store, r io.Reader, opts Fe
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			err = fmt.Errorf("line %d is longer than %d bytes", line+1, opts.MaxLineBytes)
-		}
-		return f.report, err
+	return f.report, scanErr(sc.Err(), line, opts.MaxLineBytes)
+}
+
+// scanErr is the error a feed's scanner stopped on, if any: a line longer than max is
+// the data's fault (KindInvalid), reported with its number.
+func scanErr(err error, line int64, max int) error {
+	if errors.Is(err, bufio.ErrTooLong) {
+		return invalid("line %d is longer than %d bytes", line+1, max)
 	}
-	return f.report, nil
+	return err
 }
 
 // dataFault reports whether err is about the line's data rather than the store.

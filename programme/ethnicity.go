@@ -72,7 +72,7 @@ func ApplyEthnicity(ctx context.Context, st store.Store, r io.Reader) (Ethnicity
 			rep.Updated++
 		}
 	}
-	return rep, sc.Err()
+	return rep, scanErr(sc.Err(), line, bufio.MaxScanTokenSize)
 }
 
 // setEthnicity sets the ethnic category of the person with NHS number nhs; outcome 0

@@ -121,7 +121,7 @@ func readNumbers(r io.Reader, rep *ListReport) ([]uint64, error) {
 		n, _ := strconv.ParseUint(s, 10, 64)
 		out = append(out, n)
 	}
-	if err := sc.Err(); err != nil {
+	if err := scanErr(sc.Err(), line, bufio.MaxScanTokenSize); err != nil {
 		return nil, err
 	}
 	slices.Sort(out)

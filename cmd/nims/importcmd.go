@@ -49,7 +49,11 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if len(ndjson) == 0 {
 		return importBatches(ctx, st, *data, batches, stdout)
 	}
-	endLoad, err := beginLoad(ctx, st, stderr)
+	progress := stderr
+	if *quiet {
+		progress = io.Discard
+	}
+	endLoad, err := beginLoad(ctx, st, progress)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -350,7 +349,7 @@ func (im *importer) write(ctx context.Context, name string, batch []line) error 
 		im.count(results)
 		return nil
 	}
-	if !lineFault(err) {
+	if !fhir.DataFault(err) {
 		return err
 	}
 	for k, op := range ops {
@@ -358,7 +357,7 @@ func (im *importer) write(ctx context.Context, name string, batch []line) error 
 		switch {
 		case err == nil:
 			im.count(res)
-		case lineFault(err):
+		case fhir.DataFault(err):
 			l := batch[idx[k]]
 			l.err = err
 			im.fail(name, l)
@@ -367,20 +366,6 @@ func (im *importer) write(ctx context.Context, name string, batch []line) error 
 		}
 	}
 	return nil
-}
-
-// lineFault reports whether err is about the data (so about one line) rather than the
-// store or the context.
-func lineFault(err error) bool {
-	var fe *fhir.Error
-	if !errors.As(err, &fe) {
-		return false
-	}
-	switch fe.Kind {
-	case fhir.KindInternal, fhir.KindUnavailable:
-		return false
-	}
-	return true
 }
 
 // importNamespace is the UUID namespace of the ids IDSeed derives.

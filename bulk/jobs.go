@@ -43,18 +43,22 @@ type Runner struct {
 
 // Run works on jobs until ctx ends. A job in hand when it ends is given back, to be
 // resumed by the next runner at once.
-func (r *Runner) Run(ctx context.Context) {
+func (r *Runner) Run(ctx context.Context) { Work(ctx, r.RunOnce, r.poll(), r.log(), "import jobs") }
+
+// Work calls once until ctx ends: again at once after a job it ran (ran true, no error),
+// else after poll; errors are logged under what.
+func Work(ctx context.Context, once func(context.Context) (ran bool, err error), poll time.Duration, log *slog.Logger, what string) {
 	for ctx.Err() == nil {
-		ran, err := r.RunOnce(ctx)
+		ran, err := once(ctx)
 		if err != nil && ctx.Err() == nil {
-			r.log().Error("import jobs", "cause", err.Error())
+			log.Error(what, "cause", err.Error())
 		}
 		if ran && err == nil {
 			continue
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(r.poll()):
+		case <-time.After(poll):
 		}
 	}
 }

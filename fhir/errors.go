@@ -145,6 +145,14 @@ func KindOf(err error) Kind {
 	return KindInternal
 }
 
+// DataFault reports whether err is a *Error about the data it was given (one line, row or
+// record of a load: the rest may go on) rather than about the server (internal, or
+// unavailable: the load must stop). An error of another type is the server's.
+func DataFault(err error) bool {
+	var fe *Error
+	return errors.As(err, &fe) && fe.Kind != KindInternal && fe.Kind != KindUnavailable
+}
+
 // Issues collects problems while checking a request so that all of them are reported at
 // once (a client fixing a resource should not have to resubmit once per mistake).
 type Issues []Issue

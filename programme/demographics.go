@@ -85,7 +85,7 @@ func ApplyDemographics(ctx context.Context, st store.Store, r io.Reader, opts Fe
 			return f.report, err
 		}
 		err := f.person(ctx, raw)
-		if err != nil && !dataFault(err) {
+		if err != nil && !fhir.DataFault(err) {
 			return f.report, err
 		}
 		if err != nil {
@@ -105,15 +105,6 @@ func scanErr(err error, line int64, max int) error {
 		return invalid("line %d is longer than %d bytes", line+1, max)
 	}
 	return err
-}
-
-// dataFault reports whether err is about the line's data rather than the store.
-func dataFault(err error) bool {
-	var fe *fhir.Error
-	if !errors.As(err, &fe) {
-		return false
-	}
-	return fe.Kind != fhir.KindInternal && fe.Kind != fhir.KindUnavailable
 }
 
 type feed struct {

@@ -60,7 +60,7 @@ func ApplyEthnicity(ctx context.Context, st store.Store, r io.Reader) (Ethnicity
 		}
 		outcome, err := setEthnicity(ctx, st, nhs, code)
 		switch {
-		case err != nil && !dataFault(err):
+		case err != nil && !fhir.DataFault(err):
 			return rep, err
 		case err != nil:
 			fail(err)

@@ -49,7 +49,7 @@ func (a *applier) prepare(ctx context.Context, batch []*item) error {
 		}
 		found, err := a.find(ctx, cond)
 		switch {
-		case err != nil && !lineFault(err):
+		case err != nil && !fhir.DataFault(err):
 			return err
 		case err != nil:
 			row.Err = err
@@ -133,7 +133,7 @@ func (a *applier) write(ctx context.Context, batch []*item) error {
 			}
 			return nil
 		}
-		if !lineFault(err) {
+		if !fhir.DataFault(err) {
 			return err
 		}
 		var oe *store.OpError
@@ -153,25 +153,11 @@ func (a *applier) singly(ctx context.Context, items []*item) error {
 		switch {
 		case err == nil:
 			it.res, it.done = res[0], true
-		case lineFault(err):
+		case fhir.DataFault(err):
 			it.row.Err = err
 		default:
 			return err
 		}
 	}
 	return nil
-}
-
-// lineFault reports whether err is about the data (so about one row) rather than the
-// store or the context.
-func lineFault(err error) bool {
-	var fe *fhir.Error
-	if !errors.As(err, &fe) {
-		return false
-	}
-	switch fe.Kind {
-	case fhir.KindInternal, fhir.KindUnavailable:
-		return false
-	}
-	return true
 }

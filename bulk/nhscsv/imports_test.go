@@ -17,6 +17,7 @@ func TestImports(t *testing.T) {
 		"github.com/nimsproject/nims/fhir/search": "the criteria of conditional updates and deletes",
 		"github.com/nimsproject/nims/store":       "the Store interface, not a backend",
 		"github.com/google/uuid":                  "the ids of new records, as the API makes them",
+		"github.com/nimsproject/nims/bulk":        "the job loop its runner shares with $import's",
 	}
 	files, _ := filepath.Glob("*.go")
 	fset := token.NewFileSet()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/nimsproject/nims/bulk"
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/store"
 )
@@ -106,19 +107,7 @@ type Runner struct {
 
 // Run applies batch files until ctx ends.
 func (r *Runner) Run(ctx context.Context) {
-	for ctx.Err() == nil {
-		ran, err := r.RunOnce(ctx)
-		if err != nil && ctx.Err() == nil {
-			r.log().Error("batch files", "cause", err.Error())
-		}
-		if ran && err == nil {
-			continue
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(orDefault(r.Poll, 2*time.Second)):
-		}
-	}
+	bulk.Work(ctx, r.RunOnce, orDefault(r.Poll, 2*time.Second), r.log(), "batch files")
 }
 
 func orDefault(v, def time.Duration) time.Duration {

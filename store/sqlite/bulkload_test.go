@@ -161,3 +161,29 @@ func TestBulkLoadGuards(t *testing.T) {
 		t.Errorf("indexes after reopening %v, want %v", ix, want)
 	}
 }
+
+// Removing a resource's entries reads its own rows through each table's (type, id) index,
+// never a range of its type: SQLite chose the primary key's type prefix for tokens, a
+// scan of every token of the type per update.
+func TestRemoveUsesResourceIndex(t *testing.T) {
+	db := openTest(t, t.TempDir(), Options{})
+	for _, tab := range indexTables {
+		rows, err := db.w.conn.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+clearSQL(tab), "Patient", "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var a, b, c int
+			var d string
+			if err := rows.Scan(&a, &b, &c, &d); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, d)
+		}
+		rows.Close()
+		if len(plan) != 1 || !strings.Contains(plan[0], tab+"_resource (type=? AND id=?)") {
+			t.Errorf("%s: plan %q", tab, plan)
+		}
+	}
+}

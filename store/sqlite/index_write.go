@@ -92,7 +92,7 @@ type tokenRow struct{ param, code, system string }
 func newIndexer(ctx context.Context, conn *sql.Conn) (*indexer, error) {
 	ix := &indexer{conn: conn, inserts: map[insertShape]*sql.Stmt{}}
 	for _, t := range indexTables {
-		stmt, err := conn.PrepareContext(ctx, `DELETE FROM `+t+` WHERE type = ? AND id = ?`)
+		stmt, err := conn.PrepareContext(ctx, clearSQL(t))
 		if err != nil {
 			ix.close()
 			return nil, err
@@ -100,6 +100,13 @@ func newIndexer(ctx context.Context, conn *sql.Conn) (*indexer, error) {
 		ix.clear = append(ix.clear, stmt)
 	}
 	return ix, nil
+}
+
+// clearSQL deletes the rows of one resource from index table t. INDEXED BY: without it
+// SQLite 3.54 deletes a resource's tokens rows by walking every tokens row of its type (the
+// primary key's type prefix): 100 ms per update of a Patient at 100,000 people.
+func clearSQL(t string) string {
+	return `DELETE FROM ` + t + ` INDEXED BY ` + t + `_resource WHERE type = ? AND id = ?`
 }
 
 func (ix *indexer) close() error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -64,6 +65,11 @@ const maxAttempts = 5
 
 // ApplyDemographics applies the feed in r to st. It returns an error only when it cannot
 // go on (the store failing, r unreadable, ctx ended); bad lines are in the report.
+//
+// People are applied concurrently (feedWorkers at once, so that the store commits their
+// writes in groups), each person's lines in order: a line goes to the worker its NHS
+// number hashes to. A line that supersedes a number touches two people, so it waits for
+// every line before it and is applied alone.
 func ApplyDemographics(ctx context.Context, st store.Store, r io.Reader, opts FeedOptions) (FeedReport, error) {
 	if opts.MaxErrors <= 0 {
 		opts.MaxErrors = 1000
@@ -71,31 +77,108 @@ func ApplyDemographics(ctx context.Context, st store.Store, r io.Reader, opts Fe
 	if opts.MaxLineBytes <= 0 {
 		opts.MaxLineBytes = 1 << 20
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	f := &feed{st: st, opts: opts, practices: map[string]string{}}
+	var pending sync.WaitGroup // lines handed to workers and not yet applied
+	var workers sync.WaitGroup
+	queues := make([]chan feedLine, feedWorkers)
+	for i := range queues {
+		queues[i] = make(chan feedLine, 16)
+		workers.Go(func() {
+			for l := range queues[i] {
+				f.apply1(ctx, cancel, l)
+				pending.Done()
+			}
+		})
+	}
+	stop := func() {
+		for _, q := range queues {
+			close(q)
+		}
+		workers.Wait()
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), opts.MaxLineBytes)
 	var line int64
-	for sc.Scan() {
+	for sc.Scan() && ctx.Err() == nil {
 		line++
 		raw := bytes.TrimSpace(sc.Bytes())
 		if len(raw) == 0 {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			return f.report, err
+		l := feedLine{no: line, raw: bytes.Clone(raw)}
+		nhs, supersedes := routeOf(l.raw)
+		if supersedes {
+			pending.Wait()
+			f.apply1(ctx, cancel, l)
+			continue
 		}
-		err := f.person(ctx, raw)
-		if err != nil && !fhir.DataFault(err) {
-			return f.report, err
-		}
-		if err != nil {
-			f.report.Failed++
-			if len(f.report.Errors) < opts.MaxErrors {
-				f.report.Errors = append(f.report.Errors, LineError{Line: line, Err: err})
-			}
-		}
+		pending.Add(1)
+		queues[fnv32(nhs)%feedWorkers] <- l
+	}
+	stop()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	slices.SortFunc(f.report.Errors, func(a, b LineError) int { return int(a.Line - b.Line) })
+	if f.fatal != nil {
+		return f.report, f.fatal
+	}
+	if err := ctx.Err(); err != nil {
+		return f.report, err
 	}
 	return f.report, scanErr(sc.Err(), line, opts.MaxLineBytes)
+}
+
+// feedWorkers is how many people a feed applies at once.
+const feedWorkers = 16
+
+// feedLine is one line of a feed, numbered from 1.
+type feedLine struct {
+	no  int64
+	raw []byte
+}
+
+// apply1 applies one line, recording its outcome; a failure of the store stops the feed.
+func (f *feed) apply1(ctx context.Context, cancel context.CancelFunc, l feedLine) {
+	if ctx.Err() != nil {
+		return
+	}
+	err := f.person(ctx, l.raw)
+	if err == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !fhir.DataFault(err) {
+		if f.fatal == nil && ctx.Err() == nil {
+			f.fatal = err
+		}
+		cancel()
+		return
+	}
+	f.report.Failed++
+	if len(f.report.Errors) < f.opts.MaxErrors {
+		f.report.Errors = append(f.report.Errors, LineError{Line: l.no, Err: err})
+	}
+}
+
+// routeOf reads the NHS number a line is about, and whether it supersedes another (a
+// line that is not a valid resource goes with the number ""; its worker reports it).
+func routeOf(raw []byte) (nhs string, supersedes bool) {
+	r, err := fhir.Decode(raw)
+	if err != nil {
+		return "", false
+	}
+	return currentNHS(r.Object), replacedNumber(r.Object) != ""
+}
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return h
 }
 
 // scanErr is the error a feed's scanner stopped on, if any: a line longer than max is
@@ -108,9 +191,12 @@ func scanErr(err error, line int64, max int) error {
 }
 
 type feed struct {
-	st        store.Store
-	opts      FeedOptions
-	report    FeedReport
+	st   store.Store
+	opts FeedOptions
+
+	mu        sync.Mutex        // guards what follows: the workers share them
+	report    FeedReport        //
+	fatal     error             // the store's failure that stopped the feed
 	practices map[string]string // ODS code → Organization id ("" when none)
 }
 
@@ -211,6 +297,8 @@ func (f *feed) apply(ctx context.Context, delta obj) error {
 		}
 		return err
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	switch results[0].Outcome {
 	case store.Created:
 		f.report.Created++
@@ -235,9 +323,7 @@ func (f *feed) patientOp(cur *patient, id string, m obj) (store.Op, error) {
 	if cur == nil {
 		return writeOp(store.OpCreate, id, m)
 	}
-	op, err := writeOp(store.OpUpdate, id, m)
-	op.IfMatch = cur.rec.Version
-	return op, err
+	return updateOp(cur.rec, m)
 }
 
 // keep copies into the delta what NIMS holds of the person that PDS does not send: the
@@ -333,7 +419,9 @@ func (f *feed) linkPractices(ctx context.Context, p obj) error {
 			continue
 		}
 		ods := str(ident["value"])
+		f.mu.Lock()
 		orgID, ok := f.practices[ods]
+		f.mu.Unlock()
 		if !ok {
 			recs, err := find(ctx, f.st, "Organization", "identifier="+fhir.SystemODS+"|"+ods, 2)
 			if err != nil {
@@ -342,7 +430,9 @@ func (f *feed) linkPractices(ctx context.Context, p obj) error {
 			if len(recs) == 1 {
 				orgID = recs[0].ID
 			}
+			f.mu.Lock()
 			f.practices[ods] = orgID
+			f.mu.Unlock()
 		}
 		if orgID != "" {
 			gp["reference"] = "Organization/" + orgID

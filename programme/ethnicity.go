@@ -92,11 +92,10 @@ func setEthnicity(ctx context.Context, st store.Store, nhs, code string) (store.
 			}
 		}
 		p.obj["extension"] = append(exts, ext)
-		op, err := writeOp(store.OpUpdate, p.rec.ID, p.obj)
+		op, err := updateOp(p.rec, p.obj)
 		if err != nil {
 			return 0, err
 		}
-		op.IfMatch = p.rec.Version
 		res, err := st.Apply(ctx, op)
 		var fe *fhir.Error
 		if err == nil || attempt == maxAttempts || !errors.As(err, &fe) || fe.Kind != fhir.KindPreconditionFailed {

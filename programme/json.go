@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"reflect"
 	"strconv"
 
 	"github.com/google/uuid"
@@ -60,6 +61,22 @@ func writeOp(kind store.OpKind, id string, m obj) (store.Op, error) {
 	op.ID = id
 	if kind == store.OpUpdate {
 		op.SkipUnchanged = true
+	}
+	return op, nil
+}
+
+// updateOp prepares the update of the stored version rec to m, joined to it by If-Match.
+// When m says what rec says (however its JSON is laid out: a record loaded by nims import
+// or nims seed is not in encodeJSON's key order), the op carries rec's own bytes, so the
+// store writes nothing (Op.SkipUnchanged).
+func updateOp(rec store.Record, m obj) (store.Op, error) {
+	op, err := writeOp(store.OpUpdate, rec.ID, m)
+	if err != nil {
+		return op, err
+	}
+	op.IfMatch = rec.Version
+	if stored, err := decodeJSON(rec.JSON); err == nil && reflect.DeepEqual(withoutStamp(stored), withoutStamp(m)) {
+		op.JSON = rec.JSON
 	}
 	return op, nil
 }

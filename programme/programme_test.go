@@ -347,3 +347,48 @@ func TestPriorityList(t *testing.T) {
 		t.Error("a list with a bad code was taken")
 	}
 }
+
+// Lines are applied concurrently, but one person's lines in the order they come: the last
+// line of each person wins, whatever the others do meanwhile; a supersede waits for the
+// lines before it.
+func TestDemographicFeedOrderPerPerson(t *testing.T) {
+	st := openStore(t)
+	var lines []string
+	for v := 1; v <= 5; v++ {
+		for p := range 40 {
+			lines = append(lines, pdsPatient(nhs(100+p), fmt.Sprintf("V%d", v), ""))
+		}
+	}
+	// The last person's number is superseded after all its lines.
+	lines = append(lines, pdsPatient(nhs(200), "V5", `,"link":[{"type":"replaces","other":{"identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"`+nhs(139)+`"}}}]`))
+	rep := demographics(t, st, lines...)
+	if rep.Created != 41 || rep.Updated != 160 || rep.Superseded != 1 {
+		t.Errorf("%+v, want 41 created, 160 updated, 1 superseded", rep)
+	}
+	for p := range 40 {
+		got := search_(t, st, "Patient", nhsQuery("identifier", nhs(100+p)))
+		var current []store.Record
+		for _, r := range got {
+			if m, _ := decodeJSON(r.JSON); currentNHS(m) == nhs(100+p) {
+				current = append(current, r)
+			}
+		}
+		if len(current) != 1 || current[0].Version != 5 && p != 39 || !strings.Contains(string(current[0].JSON), `"V5"`) {
+			t.Fatalf("person %d: %d records, version %d, %s", p, len(current), current[0].Version, current[0].JSON)
+		}
+	}
+}
+
+// A person loaded by other means (its JSON laid out otherwise) and sent by the feed as it
+// is stored changes nothing.
+func TestDemographicFeedSameContentOtherLayout(t *testing.T) {
+	st := openStore(t)
+	n := nhs(300)
+	rec := create(t, st, `{"birthDate":"1948-02-03","gender":"female","name":[{"given":["Sam"],"family":"Layout"}],"identifier":[{"value":"`+n+`","system":"https://fhir.nhs.uk/Id/nhs-number"}],"resourceType":"Patient"}`)
+	if rep := demographics(t, st, pdsPatient(n, "Layout", "")); rep.Unchanged != 1 {
+		t.Errorf("%+v, want 1 unchanged", rep)
+	}
+	if got, _ := read(t, st, "Patient", rec.ID); got.Version != 1 {
+		t.Errorf("version %d, want 1", got.Version)
+	}
+}

@@ -76,6 +76,9 @@ var interactions = map[string]interaction{
 	"demographics-feed":  {typeImport, "E", "operation", "Demographic feed ($demographics-feed)"},
 	"ethnicity-feed":     {typeImport, "E", "operation", "Ethnicity feed ($ethnicity-feed)"},
 	"priority-list":      {typeImport, "E", "operation", "Priority group list ($priority-list)"},
+	"operator-import":    {typeImport, "E", "operation", "nims import by an operator on the server's machine"},
+	"operator-feed":      {typeImport, "E", "operation", "nims feed by an operator on the server's machine"},
+	"operator-seed":      {typeImport, "E", "operation", "nims seed by an operator on the server's machine"},
 	"token":              {typeAuthenticate, "E", "", "Access token issued"},
 }
 

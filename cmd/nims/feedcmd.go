@@ -20,7 +20,7 @@ const feedUsage = `usage:
 `
 
 // feedCmd is nims feed: the programme's regular feeds, applied by an operator.
-func feedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func feedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, feedUsage)
 		return errors.New("which feed?")
@@ -46,7 +46,6 @@ func feedCmd(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprint(stderr, feedUsage)
 		return errors.New("no input file")
 	}
-	var err error
 	if kind == "priority-list" {
 		if fs.NArg() != 1 {
 			return errors.New("a priority list is one file")
@@ -65,6 +64,9 @@ func feedCmd(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer st.Close()
+	defer func() {
+		err = errors.Join(err, auditOperator(*data, "operator-feed", "", "feed="+kind+"&files="+baseNames(fs.Args()), err))
+	}()
 	failed := int64(0)
 	for _, name := range fs.Args() {
 		f, err := os.Open(name)

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+
+	"github.com/nimsproject/nims/audit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,5 +48,21 @@ func TestFeedCommands(t *testing.T) {
 	}
 	if _, err := feed("births", "--data", data, list); err == nil {
 		t.Error("an unknown feed was taken")
+	}
+	// Each run is in the audit trail: the operator, the feed and its files, the outcome.
+	log, err := audit.Open(data, audit.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	recs, _, err := log.Search(context.Background(), audit.Query{Interaction: "operator-feed"})
+	if err != nil || len(recs) != 4 { // the run refused before opening the store touched nothing
+		t.Fatalf("%d operator-feed events, %v; want 4", len(recs), err)
+	}
+	if e := recs[0].Event; !strings.HasPrefix(e.ClientID, "operator:") || e.Query != "feed=demographics&files=delta.ndjson" || e.Status != 500 {
+		t.Errorf("first event %+v", e)
+	}
+	if e := recs[1].Event; e.Status != 200 || !strings.Contains(e.Query, "priority-list") {
+		t.Errorf("second event %+v", e)
 	}
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // importCmd is nims import: FHIR NDJSON files into the store, resumable.
-func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func importCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs, getenv)
@@ -46,6 +46,9 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer st.Close()
+	defer func() {
+		err = errors.Join(err, auditOperator(*data, "operator-import", "", "files="+baseNames(fs.Args()), err))
+	}()
 	if len(ndjson) == 0 {
 		return importBatches(ctx, st, *data, batches, stdout)
 	}

@@ -123,12 +123,15 @@ func seedFiles(ctx context.Context, dir string, cfg synth.Config, tally func(syn
 }
 
 // seedStore loads the population into the store of a data directory (see seedInto).
-func seedStore(ctx context.Context, uri, data string, cfg synth.Config, tally func(synth.Resource)) error {
+func seedStore(ctx context.Context, uri, data string, cfg synth.Config, tally func(synth.Resource)) (err error) {
 	st, err := openStore(ctx, uri, data, 0)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	defer func() {
+		err = errors.Join(err, auditOperator(data, "operator-seed", "", fmt.Sprintf("patients=%d&seed=%d", cfg.Patients, cfg.Seed), err))
+	}()
 	// The ids are the same on every run: a second seed would collide with the first.
 	if _, err := st.Read(ctx, "Organization", "org-Y56"); fhir.KindOf(err) != fhir.KindNotFound {
 		if err != nil {

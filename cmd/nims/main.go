@@ -45,7 +45,8 @@ commands:
   serve     run the FHIR API (nims serve --help for flags)
   reindex   rebuild the search index after the search parameters changed
             (nims reindex --data DIR [--store URI] [--type T])
-  import    load FHIR NDJSON files into the store (resumable; nims import --data DIR FILE…)
+  import    load FHIR NDJSON files (resumable) and NHS batch CSV files into the store
+            (nims import --data DIR FILE.ndjson… FILE.csv…)
   feed      apply a programme feed: the PDS delta, GP ethnicity, a priority-group list
             (nims feed demographics|ethnicity|priority-list --data DIR … FILE; nims feed for more)
   seed      generate a synthetic England into the store or NDJSON files

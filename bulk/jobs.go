@@ -110,37 +110,33 @@ func (r *Runner) work(ctx context.Context, j store.Job) error {
 		return r.end(ctx, log, j, store.JobFailed, nil, "the import job's request is unreadable")
 	}
 	log.Info("import job started")
-	h := &holder{st: r.Store, job: j, progress: ImportProgress{Phase: "fetching"}}
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var beat sync.WaitGroup
-	beat.Go(func() { h.beat(wctx, cancel, min(r.lease()/3, progressEvery), log) })
+	h, wctx := HoldLease(ctx, r.Store, j, min(r.lease()/3, progressEvery), log)
+	h.Report(ImportProgress{Phase: "fetching"})
 	res, err := r.load(wctx, j, req, h)
-	cancel()
-	beat.Wait()
+	j, lost := h.Stop()
 	switch {
-	case h.lost:
+	case lost:
 		r.lost(ctx, log, j.ID)
 		return nil
 	case ctx.Err() != nil:
-		return r.release(log, h.job, "")
+		return r.release(log, j, "")
 	case err != nil && retryable(err):
 		log.Warn("import job failed; it will be tried again", "cause", err.Error())
-		return errors.Join(err, r.release(log, h.job, clientText(err)))
+		return errors.Join(err, r.release(log, j, clientText(err)))
 	case err != nil:
 		log.Error("import job failed", "cause", err.Error())
-		return r.end(ctx, log, h.job, store.JobFailed, nil, clientText(err))
+		return r.end(ctx, log, j, store.JobFailed, nil, clientText(err))
 	}
 	body, err := json.Marshal(res)
 	if err != nil {
 		return err
 	}
 	log.Info("import job completed", "loaded", res.Loaded, "unchanged", res.Unchanged, "failed", res.Failed)
-	return r.end(ctx, log, h.job, store.JobCompleted, body, "")
+	return r.end(ctx, log, j, store.JobCompleted, body, "")
 }
 
 // load fetches the job's URL inputs not fetched yet, then imports them all.
-func (r *Runner) load(ctx context.Context, j store.Job, req ImportRequest, h *holder) (ImportResult, error) {
+func (r *Runner) load(ctx context.Context, j store.Job, req ImportRequest, h *Hold) (ImportResult, error) {
 	in := InputDir(r.Dir, j.ID)
 	if err := os.MkdirAll(in, 0o700); err != nil {
 		return ImportResult{}, err
@@ -174,7 +170,7 @@ func (r *Runner) load(ctx context.Context, j store.Job, req ImportRequest, h *ho
 	}
 	observer := opts.Progress
 	opts.Progress = func(p Progress) {
-		h.report(ImportProgress{Phase: "loading", Bytes: p.Bytes, TotalBytes: p.TotalBytes,
+		h.Report(ImportProgress{Phase: "loading", Bytes: p.Bytes, TotalBytes: p.TotalBytes,
 			Counts: Counts{Loaded: p.Loaded, Unchanged: p.Unchanged, Failed: p.Failed}})
 		if observer != nil {
 			observer(p)
@@ -248,25 +244,45 @@ func clientText(err error) string {
 	return "the import failed because of a fault of the server; its log has the cause"
 }
 
-// holder holds a job's lease while it is worked on: it renews it, saving the latest
-// progress, and cancels the work when the lease is lost (or the job cancelled).
-type holder struct {
+// Hold holds a claimed job's lease while it is worked on: it renews it (saving the
+// latest progress) and ends the work's context when the lease is lost, to another worker
+// or by a cancel. Every kind of job (imports, NHS batch files) holds its lease this way.
+type Hold struct {
 	st       store.Store
+	cancel   context.CancelFunc
+	done     sync.WaitGroup
 	mu       sync.Mutex
 	job      store.Job
-	progress ImportProgress
+	progress any // marshalled into the job's Progress at each renewal; nil keeps it
 	lost     bool
 }
 
-func (h *holder) report(p ImportProgress) {
+// HoldLease starts renewing the lease of j, just claimed, every interval. The returned
+// context, derived from ctx, is the work's: it ends when the lease is lost. Stop ends it.
+func HoldLease(ctx context.Context, st store.Store, j store.Job, interval time.Duration, log *slog.Logger) (*Hold, context.Context) {
+	wctx, cancel := context.WithCancel(ctx)
+	h := &Hold{st: st, job: j, cancel: cancel}
+	h.done.Go(func() { h.beat(wctx, max(interval, 10*time.Millisecond), log) })
+	return h, wctx
+}
+
+// Report sets the progress saved with the next renewal.
+func (h *Hold) Report(progress any) {
 	h.mu.Lock()
-	h.progress = p
+	h.progress = progress
 	h.mu.Unlock()
 }
 
-// beat renews the lease every interval until ctx ends.
-func (h *holder) beat(ctx context.Context, cancel context.CancelFunc, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(max(interval, 10*time.Millisecond))
+// Stop stops renewing and returns the job as last stored (for its owner's final
+// UpdateJob) and whether the lease was lost meanwhile.
+func (h *Hold) Stop() (store.Job, bool) {
+	h.cancel()
+	h.done.Wait()
+	return h.job, h.lost
+}
+
+func (h *Hold) beat(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
@@ -276,22 +292,24 @@ func (h *holder) beat(ctx context.Context, cancel context.CancelFunc, interval t
 		}
 		h.mu.Lock()
 		j := h.job
-		j.Progress, _ = json.Marshal(h.progress)
+		if h.progress != nil {
+			j.Progress, _ = json.Marshal(h.progress)
+		}
 		h.mu.Unlock()
-		j, err := h.st.UpdateJob(ctx, j)
+		stored, err := h.st.UpdateJob(ctx, j)
 		switch {
 		case err == nil:
 			h.mu.Lock()
-			h.job = j
+			h.job = stored
 			h.mu.Unlock()
 		case fhir.KindOf(err) == fhir.KindConflict:
 			h.mu.Lock()
 			h.lost = true
 			h.mu.Unlock()
-			cancel()
+			h.cancel()
 			return
 		case ctx.Err() == nil:
-			log.Warn("import job lease not renewed", "cause", err.Error())
+			log.Warn("job lease not renewed", "job", j.ID, "cause", err.Error())
 		}
 	}
 }

@@ -108,7 +108,8 @@ func ApplyDemographics(ctx context.Context, st store.Store, r io.Reader, opts Fe
 			continue
 		}
 		l := feedLine{no: line, raw: bytes.Clone(raw)}
-		nhs, supersedes := routeOf(l.raw)
+		l.res, l.err = fhir.Decode(l.raw) // once, here: the route needs it
+		nhs, supersedes := l.route()
 		if supersedes {
 			pending.Wait()
 			f.apply1(ctx, cancel, l)
@@ -133,10 +134,12 @@ func ApplyDemographics(ctx context.Context, st store.Store, r io.Reader, opts Fe
 // feedWorkers is how many people a feed applies at once.
 const feedWorkers = 16
 
-// feedLine is one line of a feed, numbered from 1.
+// feedLine is one line of a feed, numbered from 1, decoded (or why not).
 type feedLine struct {
 	no  int64
 	raw []byte
+	res *fhir.Resource
+	err error
 }
 
 // apply1 applies one line, recording its outcome; a failure of the store stops the feed.
@@ -144,7 +147,7 @@ func (f *feed) apply1(ctx context.Context, cancel context.CancelFunc, l feedLine
 	if ctx.Err() != nil {
 		return
 	}
-	err := f.person(ctx, l.raw)
+	err := f.person(ctx, l)
 	if err == nil {
 		return
 	}
@@ -163,14 +166,13 @@ func (f *feed) apply1(ctx context.Context, cancel context.CancelFunc, l feedLine
 	}
 }
 
-// routeOf reads the NHS number a line is about, and whether it supersedes another (a
-// line that is not a valid resource goes with the number ""; its worker reports it).
-func routeOf(raw []byte) (nhs string, supersedes bool) {
-	r, err := fhir.Decode(raw)
-	if err != nil {
+// route is the NHS number a line is about, and whether it supersedes another (a line
+// that is not a resource goes with the number ""; its worker reports it).
+func (l feedLine) route() (nhs string, supersedes bool) {
+	if l.err != nil {
 		return "", false
 	}
-	return currentNHS(r.Object), replacedNumber(r.Object) != ""
+	return currentNHS(l.res.Object), replacedNumber(l.res.Object) != ""
 }
 
 func fnv32(s string) uint32 {
@@ -205,8 +207,8 @@ func invalid(format string, args ...any) error {
 }
 
 // person applies one line, re-reading when a write raced with another.
-func (f *feed) person(ctx context.Context, raw []byte) error {
-	in, err := fhir.Decode(raw)
+func (f *feed) person(ctx context.Context, l feedLine) error {
+	in, err := l.res, l.err
 	if err != nil {
 		return err
 	}
@@ -216,17 +218,13 @@ func (f *feed) person(ctx context.Context, raw []byte) error {
 	if err := fhir.Validate(in); err != nil {
 		return err
 	}
-	for attempt := 1; ; attempt++ {
-		delta, err := decodeJSON(raw) // afresh: an attempt edits it
+	return reread(func() error {
+		delta, err := decodeJSON(l.raw) // afresh: an attempt edits it
 		if err != nil {
 			return err
 		}
-		err = f.apply(ctx, delta)
-		var fe *fhir.Error
-		if err == nil || attempt == maxAttempts || !errors.As(err, &fe) || fe.Kind != fhir.KindPreconditionFailed {
-			return err
-		}
-	}
+		return f.apply(ctx, delta)
+	})
 }
 
 // apply works out the writes one delta record needs and makes them in one transaction.

@@ -3,7 +3,6 @@ package programme
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
 	"strings"
 
@@ -77,11 +76,12 @@ func ApplyEthnicity(ctx context.Context, st store.Store, r io.Reader) (Ethnicity
 
 // setEthnicity sets the ethnic category of the person with NHS number nhs; outcome 0
 // when NIMS does not hold them.
-func setEthnicity(ctx context.Context, st store.Store, nhs, code string) (store.Outcome, error) {
-	for attempt := 1; ; attempt++ {
+func setEthnicity(ctx context.Context, st store.Store, nhs, code string) (outcome store.Outcome, err error) {
+	err = reread(func() error {
 		p, err := patientByNHS(ctx, st, nhs)
 		if err != nil || p == nil {
-			return 0, err
+			outcome = 0
+			return err
 		}
 		ext := obj{"url": fhir.ExtEthnicCategory, "valueCodeableConcept": obj{"coding": []any{
 			obj{"system": fhir.SystemEthnicCategoryEngland, "code": code}}}}
@@ -94,12 +94,11 @@ func setEthnicity(ctx context.Context, st store.Store, nhs, code string) (store.
 		p.obj["extension"] = append(exts, ext)
 		op, err := updateOp(p.rec, p.obj)
 		if err != nil {
-			return 0, err
+			return err
 		}
 		res, err := st.Apply(ctx, op)
-		var fe *fhir.Error
-		if err == nil || attempt == maxAttempts || !errors.As(err, &fe) || fe.Kind != fhir.KindPreconditionFailed {
-			return res.Outcome, err
-		}
-	}
+		outcome = res.Outcome
+		return err
+	})
+	return outcome, err
 }

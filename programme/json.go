@@ -81,6 +81,17 @@ func updateOp(rec store.Record, m obj) (store.Op, error) {
 	return op, nil
 }
 
+// reread runs attempt (a read, then a write joined to it by If-Match) again while the
+// write fails because someone else wrote meanwhile, at most maxAttempts times.
+func reread(attempt func() error) error {
+	for n := 1; ; n++ {
+		err := attempt()
+		if n == maxAttempts || fhir.KindOf(err) != fhir.KindPreconditionFailed {
+			return err
+		}
+	}
+}
+
 // withoutStamp drops what the store stamps (id, meta.versionId, meta.lastUpdated), and
 // meta when nothing else is in it.
 func withoutStamp(m obj) obj {

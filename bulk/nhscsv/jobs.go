@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -157,40 +156,11 @@ func (r *Runner) RunOnce(ctx context.Context) (ran bool, err error) {
 	defer ack.Close()
 
 	// Hold the lease while the file is applied; stop if it is lost (or cancelled).
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var mu sync.Mutex
-	lost := false
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(lease / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-wctx.Done():
-				return
-			case <-t.C:
-			}
-			mu.Lock()
-			cur := j
-			mu.Unlock()
-			next, err := r.Store.UpdateJob(wctx, cur)
-			mu.Lock()
-			switch {
-			case err == nil:
-				j = next
-			case fhir.KindOf(err) == fhir.KindConflict:
-				lost = true
-				cancel()
-			}
-			mu.Unlock()
-		}
-	})
+	h, wctx := bulk.HoldLease(ctx, r.Store, j, lease/3, log)
 	log.Info("batch file started")
 	sum, err := Apply(wctx, r.Store, fn, in, ack, Options{Permissions: req.Permissions, MessageID: j.ID, IDSeed: j.ID,
 		ReceivedTime: j.Created, MailboxFrom: req.MailboxFrom})
-	cancel()
-	wg.Wait()
+	j, lost := h.Stop()
 	if lost {
 		log.Warn("batch file job lost its lease (cancelled or taken over)")
 		return true, nil

@@ -265,3 +265,13 @@ func TestBundlesKeepPolicies(t *testing.T) {
 		t.Errorf("poc batch statuses %v, want [201 403]", got)
 	}
 }
+
+// An error about an entry itself (not its resource) names the entry's member.
+func TestTransactionEntryErrorExpression(t *testing.T) {
+	ts := newTestServer(t, Config{})
+	r := do(t, ts, "POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"POST","url":"Patient"}}]}`)
+	wantOutcome(t, r, http.StatusBadRequest, "required")
+	if !strings.Contains(string(r.body), `"Bundle.entry[0].resource"`) || strings.Contains(string(r.body), "resource.resource") {
+		t.Errorf("expression of a missing resource: %s", r.body)
+	}
+}

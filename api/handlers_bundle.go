@@ -434,6 +434,9 @@ func (s *Server) entryOp(c *gin.Context, e inEntry) (store.Op, error) {
 	return op, nil
 }
 
+// entryMembers are the members of a Bundle entry, as error expressions name them.
+var entryMembers = map[string]bool{"fullUrl": true, "resource": true, "request": true, "response": true, "search": true}
+
 // entryError says which entry of a Bundle failed: the issues' expressions are put under
 // Bundle.entry[i] and their diagnostics prefixed with the entry.
 func entryError(i int, err error) error {
@@ -444,11 +447,15 @@ func entryError(i int, err error) error {
 		is.Diagnostics = fmt.Sprintf("entry %d: %s", i, is.Diagnostics)
 		exprs := make([]string, len(is.Expression))
 		for j, x := range is.Expression {
-			// "Patient.gender" of the entry's resource is Bundle.entry[i].resource.gender
-			if typ, rest, ok := strings.Cut(x, "."); ok && fhir.IsResourceType(typ) {
-				x = rest
+			first, rest, _ := strings.Cut(x, ".")
+			switch {
+			case fhir.IsResourceType(first): // "Patient.gender" of the entry's resource
+				exprs[j] = fmt.Sprintf("Bundle.entry[%d].resource.%s", i, rest)
+			case entryMembers[first]: // the entry's own fullUrl, resource, request
+				exprs[j] = fmt.Sprintf("Bundle.entry[%d].%s", i, x)
+			default: // a member of the resource ("id", "resourceType")
+				exprs[j] = fmt.Sprintf("Bundle.entry[%d].resource.%s", i, x)
 			}
-			exprs[j] = fmt.Sprintf("Bundle.entry[%d].resource.%s", i, x)
 		}
 		is.Expression = exprs
 		out.Issues[k] = is

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/fhir/search"
@@ -116,58 +115,12 @@ func (w *writer) transaction(ops []store.Op) ([]store.Result, error) {
 // rewrite turns op's references to bound FullURLs and its conditional references into
 // Type/id, and re-extracts its index entries when anything changed.
 func (w *writer) rewrite(op *store.Op, bound map[string]string) error {
-	var failed error
-	js, changed, err := fhir.RewriteReferences(op.JSON, func(ref string) (string, bool) {
-		if failed != nil {
-			return "", false
-		}
-		if to, ok := bound[ref]; ok {
-			return to, true
-		}
-		if typ, query, ok := strings.Cut(ref, "?"); ok && fhir.IsResourceType(typ) {
-			to, err := w.resolveConditional(typ, query)
-			failed = err
-			return to, err == nil
-		}
-		if strings.HasPrefix(ref, "urn:uuid:") || strings.HasPrefix(ref, "urn:oid:") {
-			failed = fhir.Errorf(fhir.KindInvalid, "not-found", "",
-				"the reference %q names no entry of the transaction (no entry has that fullUrl)", ref)
-		}
-		return "", false
+	return store.RewriteReferences(op, bound, func(typ, query string) (string, error) {
+		return store.ResolveConditional(typ, query, func(q *search.Query) ([]string, error) {
+			ids, _, err := w.match(q, 2)
+			return ids, err
+		})
 	})
-	if err != nil {
-		return err
-	}
-	if failed != nil || !changed {
-		return failed
-	}
-	r, err := fhir.Decode(js)
-	if err != nil {
-		return err
-	}
-	op.JSON, op.Entries = r.JSON, search.ExtractAll(op.Type, r.Object)
-	return nil
-}
-
-// resolveConditional resolves a conditional reference Type?criteria to its one live
-// match, as the transaction sees it.
-func (w *writer) resolveConditional(typ, query string) (string, error) {
-	q, err := search.ParseCriteria(typ, query)
-	if err != nil {
-		return "", err
-	}
-	ids, _, err := w.match(q, 2)
-	switch {
-	case err != nil:
-		return "", err
-	case len(ids) == 0:
-		return "", fhir.Errorf(fhir.KindPreconditionFailed, "not-found", "",
-			"the conditional reference %s?%s matches no %s", typ, query, typ)
-	case len(ids) > 1:
-		return "", fhir.Errorf(fhir.KindPreconditionFailed, "multiple-matches", "",
-			"the conditional reference %s?%s matches more than one %s", typ, query, typ)
-	}
-	return typ + "/" + ids[0], nil
 }
 
 // entryErr says which op of a transaction failed, by its index in ops; the caller maps

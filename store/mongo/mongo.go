@@ -90,7 +90,7 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 		return nil, fhir.Errorf(fhir.KindUnavailable, "exception", "", "cannot use the MongoDB URI: %v", redact(err))
 	}
 	db := &DB{opts: opts, client: client, db: client.Database(opts.Database)}
-	db.bind()
+	db.bindCollections()
 	if err := db.Ping(ctx); err != nil {
 		client.Disconnect(context.Background())
 		return nil, err
@@ -119,7 +119,7 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-func (db *DB) bind() {
+func (db *DB) bindCollections() {
 	c := db.db.Collection
 	db.resources, db.versions, db.changes = c("resources"), c("versions"), c("changes")
 	db.keys, db.conds, db.requests, db.txns = c("keys"), c("conds"), c("requests"), c("txns")

@@ -29,6 +29,7 @@ type versionDoc struct {
 	Seq  int64    `bson:"seq"`
 	Txn  string   `bson:"txn,omitempty"`
 	Keys []string `bson:"keys,omitempty"` // the unique keys this version claims
+	Wall int64    `bson:"wall"`           // wall-clock Unix ms of the insert, to tell an abandoned write
 }
 
 func versionID(typ, id string, v int64) string {

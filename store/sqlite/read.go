@@ -157,7 +157,7 @@ func (db *DB) History(ctx context.Context, q store.HistoryQuery) (store.HistoryP
 	before := int64(math.MaxInt64)
 	if q.Cursor != "" {
 		var ok bool
-		if before, ok = decodeCursor(q.Cursor, q); !ok {
+		if before, ok = store.DecodeHistoryCursor(q.Cursor, q); !ok {
 			return store.HistoryPage{}, invalid(op, "the history cursor is not valid for this query")
 		}
 	}
@@ -178,7 +178,7 @@ func (db *DB) History(ctx context.Context, q store.HistoryQuery) (store.HistoryP
 	page := store.HistoryPage{Records: recs}
 	if len(recs) > q.Count {
 		page.Records = recs[:q.Count]
-		page.Next = encodeCursor(page.Records[q.Count-1].Seq, q)
+		page.Next = store.EncodeHistoryCursor(page.Records[q.Count-1].Seq, q)
 	}
 	return page, nil
 }

@@ -39,7 +39,7 @@ func (db *DB) createIfNoneExist(ctx context.Context, op *store.Op) (store.Result
 		if err == nil {
 			res, err := db.createNew(ctx, op)
 			if err != nil {
-				db.conds.DeleteOne(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: key}, {Key: "id", Value: op.ID}})
+				db.deleteGuarded(context.WithoutCancel(ctx), db.conds, key, eq("id", op.ID))
 			}
 			return res, err
 		}
@@ -64,7 +64,7 @@ func (db *DB) createIfNoneExist(ctx context.Context, op *store.Op) (store.Result
 			if res, found, err := db.existing(ctx, op); err != nil || found {
 				return res, err
 			}
-			if _, err := db.conds.DeleteOne(ctx, bson.D{{Key: "_id", Value: key}, {Key: "id", Value: h.RID}, {Key: "wall", Value: h.Wall}}); err != nil {
+			if err := db.deleteGuarded(ctx, db.conds, key, eq("id", h.RID), eq("wall", h.Wall)); err != nil {
 				return store.Result{}, err
 			}
 			continue

@@ -8,7 +8,6 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/store"
@@ -63,8 +62,7 @@ func (db *DB) claimKeys(ctx context.Context, op *store.Op, n *next) error {
 				return &fhir.Error{Kind: fhir.KindUnprocessable, Details: "a unique key is held by another resource",
 					Issues: []fhir.Issue{{Severity: fhir.SeverityError, Code: "duplicate", Diagnostics: k.Diagnostics}}}
 			}
-			if _, err := db.keys.DeleteOne(ctx, bson.D{{Key: "_id", Value: k.Key}, {Key: "type", Value: holder.Type},
-				{Key: "id", Value: holder.RID}, {Key: "v", Value: holder.V}}); err != nil {
+			if err := db.deleteGuarded(ctx, db.keys, k.Key, eq("type", holder.Type), eq("id", holder.RID), eq("v", holder.V)); err != nil {
 				return err
 			}
 		}
@@ -74,13 +72,11 @@ func (db *DB) claimKeys(ctx context.Context, op *store.Op, n *next) error {
 
 // stillClaims reports whether the holder of a key claim still claims it.
 func (db *DB) stillClaims(ctx context.Context, k *keyDoc) (bool, error) {
-	var d versionDoc
-	err := db.versions.FindOne(ctx, bson.D{{Key: "type", Value: k.Type}, {Key: "id", Value: k.RID}},
-		options.FindOne().SetSort(bson.D{{Key: "v", Value: -1}}).SetProjection(bson.D{{Key: "json", Value: 0}})).Decode(&d)
-	if err != nil && !errors.Is(err, mdb.ErrNoDocuments) {
+	d, err := db.newestVersion(ctx, k.Type, k.RID)
+	if err != nil {
 		return false, err
 	}
-	if err != nil || d.V < k.V {
+	if d == nil || d.V < k.V {
 		return time.Since(time.UnixMilli(k.Wall)) < abandonAfter, nil
 	}
 	return !d.Del && slices.Contains(d.Keys, k.Key), nil
@@ -93,18 +89,28 @@ func (db *DB) releaseClaimed(ctx context.Context, n *next) {
 	}
 	// Best effort: a claim left behind is stale (its version never appears) and is taken
 	// over by the next claimant once abandonAfter has passed.
-	db.keys.DeleteMany(context.WithoutCancel(ctx), bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: n.claimed}}},
-		{Key: "type", Value: n.doc.Type}, {Key: "id", Value: n.doc.RID}})
+	for _, k := range n.claimed {
+		db.deleteGuarded(context.WithoutCancel(ctx), db.keys, k, eq("type", n.doc.Type), eq("id", n.doc.RID))
+	}
 	n.claimed = nil
 }
 
-// releaseStale drops the claims of d's resource that d does not make.
+// releaseStale drops the claims d's previous version made that d does not make.
 func (db *DB) releaseStale(ctx context.Context, d *versionDoc) error {
-	keep := d.Keys
-	if keep == nil || d.Del {
-		keep = []string{}
+	if d.V <= 1 {
+		return nil
 	}
-	_, err := db.keys.DeleteMany(ctx, bson.D{{Key: "type", Value: d.Type}, {Key: "id", Value: d.RID},
-		{Key: "_id", Value: bson.D{{Key: "$nin", Value: keep}}}})
-	return err
+	before, err := db.versionAt(ctx, d.Type, d.RID, d.V-1)
+	if err != nil || before == nil {
+		return err
+	}
+	for _, k := range before.Keys {
+		if !d.Del && slices.Contains(d.Keys, k) {
+			continue
+		}
+		if err := db.deleteGuarded(ctx, db.keys, k, eq("type", d.Type), eq("id", d.RID)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readconcern"
@@ -54,7 +55,13 @@ type DB struct {
 
 	mu     sync.RWMutex // held shared by every call; Close takes it
 	closed bool
+
+	// ferret: the server is FerretDB, found at Open (guard.go says what changes).
+	ferret bool
 }
+
+// testMonitor, when set by a test, sees every command.
+var testMonitor *event.CommandMonitor
 
 // schemaVersion is the layout of the collections and indexes this code needs. Migrate
 // writes it; Open refuses a database that has an older one.
@@ -85,6 +92,9 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 		SetReadConcern(readconcern.Majority()).
 		SetTimeout(opts.Timeout).
 		SetAppName("nims")
+	if testMonitor != nil {
+		copts.SetMonitor(testMonitor)
+	}
 	client, err := mdb.Connect(copts)
 	if err != nil {
 		return nil, fhir.Errorf(fhir.KindUnavailable, "exception", "", "cannot use the MongoDB URI: %v", redact(err))
@@ -94,6 +104,10 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	if err := db.Ping(ctx); err != nil {
 		client.Disconnect(context.Background())
 		return nil, err
+	}
+	var info bson.M
+	if err := db.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
+		_, db.ferret = info["ferretdbVersion"]
 	}
 	var meta struct {
 		Version int `bson:"version"`

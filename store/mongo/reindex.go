@@ -40,7 +40,7 @@ func (db *DB) Reindex(ctx context.Context, typ string, progress func(done int)) 
 		}
 		v := versionDoc{Type: d.Type, RID: d.RID, V: d.V, LU: d.LU, JSON: d.JSON, How: d.How, Seq: d.Seq}
 		doc := currentOf(&v, indexFields(d.Type, search.ExtractAll(d.Type, r.Object)))
-		if _, err := db.resources.ReplaceOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "v", Value: d.V}}, doc); err != nil {
+		if _, err := db.replaceGuarded(ctx, db.resources, d.ID, doc, eq("v", d.V)); err != nil {
 			return translate(name, err)
 		}
 		done++

@@ -53,7 +53,7 @@ func (db *DB) applyOnce(ctx context.Context, op *store.Op) (store.Result, error)
 			return res, translate(name, err)
 		}
 		if time.Since(time.UnixMilli(prior.Wall)) > abandonAfter {
-			db.requests.DeleteOne(ctx, bson.D{{Key: "_id", Value: prior.Key}, {Key: "done", Value: false}, {Key: "wall", Value: prior.Wall}})
+			db.deleteGuarded(ctx, db.requests, prior.Key, eq("done", false), eq("wall", prior.Wall))
 			continue
 		}
 		if time.Now().After(deadline) {
@@ -72,7 +72,7 @@ func (db *DB) applyClaimed(ctx context.Context, op *store.Op, claim *requestDoc)
 	res, err := db.apply(ctx, op)
 	bg := context.WithoutCancel(ctx)
 	if err != nil {
-		db.requests.DeleteOne(bg, bson.D{{Key: "_id", Value: claim.Key}, {Key: "wall", Value: claim.Wall}})
+		db.deleteGuarded(bg, db.requests, claim.Key, eq("wall", claim.Wall))
 		return store.Result{}, translate("mongo.Apply", err)
 	}
 	_, err = db.requests.UpdateOne(bg, bson.D{{Key: "_id", Value: claim.Key}}, bson.D{{Key: "$set", Value: bson.D{

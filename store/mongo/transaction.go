@@ -209,7 +209,7 @@ func (db *DB) undo(t *txn) {
 	}
 	for i := len(t.inserted) - 1; i >= 0; i-- {
 		n := t.inserted[i]
-		db.versions.DeleteOne(bg, bson.D{{Key: "_id", Value: n.doc.ID}, {Key: "txn", Value: t.id}, {Key: "seq", Value: 0}})
+		db.deleteGuarded(bg, db.versions, n.doc.ID, eq("txn", t.id), eq("seq", int64(0)))
 		db.releaseClaimed(bg, n)
 	}
 	db.txns.DeleteOne(bg, bson.D{{Key: "_id", Value: t.id + "#decision"}})
@@ -254,8 +254,7 @@ func (db *DB) settleTxn(ctx context.Context, d *versionDoc) (bool, error) {
 	case dec.Commit:
 		return true, db.commit(ctx, d, nil)
 	}
-	_, err = db.versions.DeleteOne(ctx, bson.D{{Key: "_id", Value: d.ID}, {Key: "seq", Value: 0}})
-	return true, err
+	return true, db.deleteGuarded(ctx, db.versions, d.ID, eq("seq", int64(0)))
 }
 
 // lockAll takes this replica's locks of every resource t writes, in one order.

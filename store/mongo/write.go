@@ -50,19 +50,14 @@ type prev struct {
 // version in flight of the transaction txn is the writer's own and counts as latest.
 func (db *DB) latest(ctx context.Context, typ, id, txn string) (prev, error) {
 	for {
-		var d versionDoc
-		err := db.versions.FindOne(ctx, bson.D{{Key: "type", Value: typ}, {Key: "id", Value: id}},
-			options.FindOne().SetSort(bson.D{{Key: "v", Value: -1}})).Decode(&d)
-		if errors.Is(err, mdb.ErrNoDocuments) {
-			return prev{}, nil
-		}
-		if err != nil {
+		d, err := db.newestVersion(ctx, typ, id)
+		if err != nil || d == nil {
 			return prev{}, err
 		}
 		if d.Seq > 0 || (txn != "" && d.Txn == txn) {
-			return prev{exists: true, live: !d.Del, doc: d}, nil
+			return prev{exists: true, live: !d.Del, doc: *d}, nil
 		}
-		again, err := db.settle(ctx, &d)
+		again, err := db.settle(ctx, d)
 		if err != nil {
 			return prev{}, err
 		}
@@ -70,6 +65,44 @@ func (db *DB) latest(ctx context.Context, typ, id, txn string) (prev, error) {
 			return prev{}, errBusy
 		}
 	}
+}
+
+// newestVersion returns the version of typ/id with the highest number, committed or in
+// flight, or nil. It reads by _id only: the current document's version, then the
+// versions after it, which exist only while a write is in flight or was interrupted.
+// (A filter on anything but _id is a full scan on FerretDB; on MongoDB this is as cheap
+// as an index probe too.)
+func (db *DB) newestVersion(ctx context.Context, typ, id string) (*versionDoc, error) {
+	var cur currentDoc
+	err := db.resources.FindOne(ctx, bson.D{{Key: "_id", Value: resourceID(typ, id)}},
+		options.FindOne().SetProjection(bson.D{{Key: "v", Value: 1}})).Decode(&cur)
+	if err != nil && !errors.Is(err, mdb.ErrNoDocuments) {
+		return nil, err
+	}
+	var newest *versionDoc
+	for v := max(cur.V, 1); ; v++ {
+		d, err := db.versionAt(ctx, typ, id, v)
+		if err != nil {
+			return nil, err
+		}
+		if d == nil {
+			return newest, nil
+		}
+		newest = d
+	}
+}
+
+// versionAt reads one version by its _id, or nil.
+func (db *DB) versionAt(ctx context.Context, typ, id string, v int64) (*versionDoc, error) {
+	var d versionDoc
+	err := db.versions.FindOne(ctx, bson.D{{Key: "_id", Value: versionID(typ, id, v)}}).Decode(&d)
+	if errors.Is(err, mdb.ErrNoDocuments) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
 // settle decides a version found in flight: it finishes or removes it when its writer
@@ -201,11 +234,11 @@ func (db *DB) publish(ctx context.Context, d *versionDoc, entries []search.Entry
 	doc := currentOf(d, indexFields(d.Type, entries))
 	rid := resourceID(d.Type, d.RID)
 	for {
-		res, err := db.resources.ReplaceOne(ctx, bson.D{{Key: "_id", Value: rid}, {Key: "v", Value: bson.D{{Key: "$lt", Value: d.V}}}}, doc)
+		replaced, err := db.replaceGuarded(ctx, db.resources, rid, doc, lt("v", d.V))
 		if err != nil {
 			return err
 		}
-		if res.MatchedCount > 0 {
+		if replaced {
 			break
 		}
 		_, err = db.resources.InsertOne(ctx, doc)
@@ -226,31 +259,32 @@ func (db *DB) publish(ctx context.Context, d *versionDoc, entries []search.Entry
 	return db.repairCurrent(ctx, d)
 }
 
-// repairCurrent republishes the latest committed version of d's resource when the
-// current document is behind it (two replicas' filtered replaces interleaved).
+// repairCurrent republishes a later committed version of d's resource when the
+// current document is behind it: two replicas' filtered replaces interleaved, which
+// FerretDB allows.
 func (db *DB) repairCurrent(ctx context.Context, d *versionDoc) error {
-	var top versionDoc
-	err := db.versions.FindOne(ctx, bson.D{{Key: "type", Value: d.Type}, {Key: "id", Value: d.RID}, {Key: "seq", Value: bson.D{{Key: "$gt", Value: 0}}}},
-		options.FindOne().SetSort(bson.D{{Key: "v", Value: -1}})).Decode(&top)
-	if err != nil {
-		return err
+	later, err := db.versionAt(ctx, d.Type, d.RID, d.V+1)
+	if err != nil || later == nil || later.Seq == 0 {
+		return err // its writer publishes it
 	}
-	var cur currentDoc
-	if err := db.resources.FindOne(ctx, bson.D{{Key: "_id", Value: resourceID(d.Type, d.RID)}},
-		options.FindOne().SetProjection(bson.D{{Key: "v", Value: 1}})).Decode(&cur); err != nil {
-		return err
-	}
-	if cur.V >= top.V {
-		return nil
-	}
-	var entries []search.Entry
-	if !top.Del {
-		r, err := fhir.Decode(top.JSON)
+	for {
+		after, err := db.versionAt(ctx, d.Type, d.RID, later.V+1)
 		if err != nil {
 			return err
 		}
-		entries = search.ExtractAll(top.Type, r.Object)
+		if after == nil || after.Seq == 0 {
+			break
+		}
+		later = after
 	}
-	_, err = db.resources.ReplaceOne(ctx, bson.D{{Key: "_id", Value: resourceID(d.Type, d.RID)}}, currentOf(&top, indexFields(top.Type, entries)))
+	var entries []search.Entry
+	if !later.Del {
+		r, err := fhir.Decode(later.JSON)
+		if err != nil {
+			return err
+		}
+		entries = search.ExtractAll(later.Type, r.Object)
+	}
+	_, err = db.replaceGuarded(ctx, db.resources, resourceID(d.Type, d.RID), currentOf(later, indexFields(later.Type, entries)), lt("v", later.V))
 	return err
 }

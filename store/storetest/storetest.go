@@ -22,8 +22,19 @@ type test struct {
 
 // Run runs the whole suite. open must return a new, empty store for each call.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	groups := [][]test{crudTests, uniqueTests, conditionalTests, historyTests, changesTests,
-		searchTests, transactionTests, concurrencyTests, jobTests}
+	run(t, open, crudTests, uniqueTests, conditionalTests, historyTests, changesTests,
+		searchTests, transactionTests, concurrencyTests, jobTests)
+}
+
+// RunWrites runs the groups about writes and their races (CRUD, unique keys,
+// conditional interactions, the change log, transactions, concurrency, jobs): for a
+// backend shared by several processes, run with a store that spreads its calls over
+// several handles, as replicas would.
+func RunWrites(t *testing.T, open func(t *testing.T) store.Store) {
+	run(t, open, crudTests, uniqueTests, conditionalTests, changesTests, transactionTests, concurrencyTests, jobTests)
+}
+
+func run(t *testing.T, open func(t *testing.T) store.Store, groups ...[]test) {
 	for _, g := range groups {
 		for _, tc := range g {
 			t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })

@@ -174,6 +174,7 @@ var indexes = []index{
 	{"versions", bson.D{{Key: "type", Value: 1}, {Key: "seq", Value: -1}}, false},
 	{"keys", bson.D{{Key: "type", Value: 1}, {Key: "id", Value: 1}}, false},
 	{"jobs", bson.D{{Key: "kind", Value: 1}, {Key: "state", Value: 1}, {Key: "created", Value: 1}}, false},
+	{"leases", bson.D{{Key: "job", Value: 1}, {Key: "seq", Value: -1}}, false}, // a job's latest step (jobs_steps.go)
 	{"requests", bson.D{{Key: "created", Value: 1}}, false},
 }
 

@@ -28,7 +28,7 @@ import (
 //     state; with none, the job is queued as created.
 
 // jobDoc is a job in jobs. State, Until and Seq copy step Seq for ClaimJob's query: they
-// may lag behind the steps (jobs_steps.go, settle), so nothing else reads them.
+// may lag behind the steps (jobs_steps.go, tidyStep), so nothing else reads them.
 type jobDoc struct {
 	ID      string `bson:"_id"`
 	Kind    string `bson:"kind"`
@@ -244,10 +244,4 @@ func (db *DB) DeleteJob(ctx context.Context, id string) error {
 	}
 	_, _, err = db.advance(ctx, id, cancel)
 	return translate(op, err)
-}
-
-// notYet is the error of the parts not built yet (core_stub.go, where it belongs once
-// that file is next touched).
-func notYet() error {
-	return fhir.Errorf(fhir.KindNotImplemented, "not-supported", "", "this is not built yet on MongoDB")
 }

@@ -110,7 +110,7 @@ func (db *DB) advance(ctx context.Context, id string, r rule) (stepDoc, bool, er
 		_, err = db.leases.InsertOne(ctx, next)
 		switch {
 		case err == nil:
-			db.settle(ctx, head, next)
+			db.tidyStep(ctx, head, next)
 			return next, true, nil
 		case !isDup(err):
 			return stepDoc{}, false, err
@@ -119,13 +119,13 @@ func (db *DB) advance(ctx context.Context, id string, r rule) (stepDoc, bool, er
 	return stepDoc{}, false, unavailable("a job is being changed by too many writers at once; retry")
 }
 
-// settle tidies up after the insert of next: it cuts prev to a tombstone and copies the
+// tidyStep tidies up after the insert of next: it cuts prev to a tombstone and copies the
 // new state into the job's document for ClaimJob's query. Neither is needed for
 // correctness, so errors are dropped: a step that was not cut costs space, and a copy
 // that lags (the winner died, or on FerretDB two of these updates crossed) only makes a
 // job look claimable when it is not (a claim then reads its step and mends the copy) or
 // leased when it was given back (it is claimed once that old lease would have ended).
-func (db *DB) settle(ctx context.Context, prev, next stepDoc) {
+func (db *DB) tidyStep(ctx context.Context, prev, next stepDoc) {
 	if prev.Seq > 0 {
 		db.leases.UpdateOne(ctx, bson.D{{Key: "_id", Value: prev.ID}}, bson.D{
 			{Key: "$set", Value: bson.D{{Key: "old", Value: true}}},

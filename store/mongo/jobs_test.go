@@ -20,8 +20,8 @@ import (
 // apart can only be the server, so they show the job queue is safe across replicas,
 // which the storetest suite on one *DB cannot.
 
-// replicas opens a fresh database twice, with one clock (nil meaning time.Now).
-func replicas(t *testing.T, now func() time.Time) [2]*DB {
+// jobReplicas opens a fresh database twice, with one clock (nil meaning time.Now).
+func jobReplicas(t *testing.T, now func() time.Time) [2]*DB {
 	t.Helper()
 	first := openTest(t, Options{Now: now})
 	second, err := Open(context.Background(), serverURI(t), Options{Database: first.opts.Database, Now: first.opts.Now})
@@ -48,7 +48,7 @@ func run(n int, fn func(i int)) {
 
 // Workers on two replicas claim until nothing is left: each job goes to exactly one.
 func TestJobClaimsAcrossReplicas(t *testing.T) {
-	dbs := replicas(t, storetest.Clock())
+	dbs := jobReplicas(t, storetest.Clock())
 	ctx := t.Context()
 	const jobs, workers = 30, 8 // workers split between the replicas
 	for i := range jobs {
@@ -106,7 +106,7 @@ type grant struct {
 // than the end of every lease granted to attempt n, or its giving back. This is the race
 // of a renewal against a take-over, which an expiry updated in place would lose.
 func TestJobLeasesNeverOverlapAcrossReplicas(t *testing.T) {
-	dbs := replicas(t, nil) // the real clock: leases expire while workers sleep
+	dbs := jobReplicas(t, nil) // the real clock: leases expire while workers sleep
 	ctx := t.Context()
 	if _, err := dbs[0].CreateJob(ctx, store.Job{ID: "contested", Kind: "import"}); err != nil {
 		t.Fatal(err)
@@ -231,7 +231,7 @@ func heldUntil(gs []grant) time.Time {
 // can: the cancellation wins, and after it returns the owner's next renewal fails and no
 // one can claim the job again.
 func TestJobCancelWinsAcrossReplicas(t *testing.T) {
-	dbs := replicas(t, storetest.Clock())
+	dbs := jobReplicas(t, storetest.Clock())
 	ctx := t.Context()
 	for round := range 5 {
 		id := fmt.Sprintf("job-%d", round)

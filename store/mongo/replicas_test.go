@@ -65,7 +65,9 @@ func (r *replicas) UpdateJob(ctx context.Context, j store.Job) (store.Job, error
 func (r *replicas) GetJob(ctx context.Context, id string) (store.Job, error) {
 	return r.pick().GetJob(ctx, id)
 }
-func (r *replicas) DeleteJob(ctx context.Context, id string) error { return r.pick().DeleteJob(ctx, id) }
+func (r *replicas) DeleteJob(ctx context.Context, id string) error {
+	return r.pick().DeleteJob(ctx, id)
+}
 
 // TestStoreReplicas runs the write suites through three handles on one database.
 func TestStoreReplicas(t *testing.T) {
@@ -175,4 +177,3 @@ func TestOpenNeedsMigrate(t *testing.T) {
 		t.Fatalf("Open of an unmigrated database: %v; want KindUnavailable naming nims migrate", err)
 	}
 }
-

@@ -56,6 +56,8 @@ type DB struct {
 	mu     sync.RWMutex // held shared by every call; Close takes it
 	closed bool
 
+	stop chan struct{} // closed by Close: ends the purger
+
 	// ferret: the server is FerretDB, found at Open (guard.go says what changes).
 	ferret bool
 }
@@ -130,7 +132,24 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 		return nil, fhir.Errorf(fhir.KindUnavailable, "exception", "",
 			"the MongoDB database %q has schema version %d, newer than this nims (%d): upgrade nims", opts.Database, meta.Version, schemaVersion)
 	}
+	db.stop = make(chan struct{})
+	go db.purger()
 	return db, nil
+}
+
+// purger drops expired idempotency records at Open and then hourly, on every replica
+// (the deletes are idempotent).
+func (db *DB) purger() {
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), db.opts.Timeout)
+		db.purge(ctx) // a failure is retried at the next round
+		cancel()
+		select {
+		case <-db.stop:
+			return
+		case <-time.After(time.Hour):
+		}
+	}
 }
 
 func (db *DB) bindCollections() {
@@ -257,6 +276,7 @@ func (db *DB) Close() error {
 		return nil
 	}
 	db.closed = true
+	close(db.stop)
 	return translate("mongo.Close", db.client.Disconnect(context.Background()))
 }
 

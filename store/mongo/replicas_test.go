@@ -177,3 +177,24 @@ func TestOpenNeedsMigrate(t *testing.T) {
 		t.Fatalf("Open of an unmigrated database: %v; want KindUnavailable naming nims migrate", err)
 	}
 }
+
+// Idempotency records older than the TTL are purged; newer ones still replay.
+func TestRequestKeysPurged(t *testing.T) {
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	db := openTest(t, Options{Now: func() time.Time { return now }, RequestKeyTTL: time.Hour})
+	ctx := context.Background()
+	op := store.Op{Kind: store.OpCreate, Type: "Patient", ID: "p1", JSON: patientJSON("male"), RequestKey: "old"}
+	mustApply(t, db, op)
+	now = now.Add(2 * time.Hour)
+	op2 := store.Op{Kind: store.OpCreate, Type: "Patient", ID: "p2", JSON: patientJSON("male"), RequestKey: "new"}
+	mustApply(t, db, op2)
+	if err := db.purge(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.requests.CountDocuments(ctx, bson.D{{Key: "_id", Value: "old"}}); n != 0 {
+		t.Fatal("a record older than the TTL was kept")
+	}
+	if res := mustApply(t, db, op2); !res.Replayed {
+		t.Fatal("a record within the TTL no longer replays")
+	}
+}

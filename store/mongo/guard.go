@@ -18,26 +18,26 @@ import (
 // repairs afterwards (publish → repairCurrent) or the race is harmless (releasing a
 // claim that is stale either way).
 
-// cond is one guard: a field equal to a value, or (lt) an int64 field below one.
-type cond struct {
+// guard is one guard: a field equal to a value, or (lt) an int64 field below one.
+type guard struct {
 	field string
 	value any
 	lt    bool
 }
 
-func eq(field string, value any) cond { return cond{field: field, value: value} }
-func lt(field string, n int64) cond   { return cond{field: field, value: n, lt: true} }
+func eq(field string, value any) guard { return guard{field: field, value: value} }
+func lt(field string, n int64) guard   { return guard{field: field, value: n, lt: true} }
 
-func (c cond) filter() bson.E {
-	if c.lt {
-		return bson.E{Key: c.field, Value: bson.D{{Key: "$lt", Value: c.value}}}
+func (g guard) filter() bson.E {
+	if g.lt {
+		return bson.E{Key: g.field, Value: bson.D{{Key: "$lt", Value: g.value}}}
 	}
-	return bson.E{Key: c.field, Value: c.value}
+	return bson.E{Key: g.field, Value: g.value}
 }
 
 // guarded returns the filter for a guarded write of _id id, and false when the guard is
 // known not to hold (FerretDB: the document was read and fails it, or is missing).
-func (db *DB) guarded(ctx context.Context, coll *mdb.Collection, id any, conds ...cond) (bson.D, bool, error) {
+func (db *DB) guarded(ctx context.Context, coll *mdb.Collection, id any, conds ...guard) (bson.D, bool, error) {
 	if !db.ferret {
 		f := bson.D{{Key: "_id", Value: id}}
 		for _, c := range conds {
@@ -61,15 +61,15 @@ func (db *DB) guarded(ctx context.Context, coll *mdb.Collection, id any, conds .
 	return bson.D{{Key: "_id", Value: id}}, true, nil
 }
 
-func (c cond) holds(v any) bool {
-	if !c.lt {
-		if a, b := asInt(v), asInt(c.value); a != nil || b != nil {
+func (g guard) holds(v any) bool {
+	if !g.lt {
+		if a, b := asInt(v), asInt(g.value); a != nil || b != nil {
 			return a == b
 		}
-		return v == c.value
+		return v == g.value
 	}
 	n, ok := asInt(v).(int64)
-	return ok && n < c.value.(int64)
+	return ok && n < g.value.(int64)
 }
 
 // asInt widens BSON integers so that an int32 read back compares with an int64.
@@ -86,7 +86,7 @@ func asInt(v any) any {
 }
 
 // deleteGuarded deletes the document id while conds hold.
-func (db *DB) deleteGuarded(ctx context.Context, coll *mdb.Collection, id any, conds ...cond) error {
+func (db *DB) deleteGuarded(ctx context.Context, coll *mdb.Collection, id any, conds ...guard) error {
 	f, ok, err := db.guarded(ctx, coll, id, conds...)
 	if err != nil || !ok {
 		return err
@@ -96,7 +96,7 @@ func (db *DB) deleteGuarded(ctx context.Context, coll *mdb.Collection, id any, c
 }
 
 // replaceGuarded replaces the document id while conds hold, reporting whether it did.
-func (db *DB) replaceGuarded(ctx context.Context, coll *mdb.Collection, id any, doc bson.D, conds ...cond) (bool, error) {
+func (db *DB) replaceGuarded(ctx context.Context, coll *mdb.Collection, id any, doc bson.D, conds ...guard) (bool, error) {
 	f, ok, err := db.guarded(ctx, coll, id, conds...)
 	if err != nil || !ok {
 		return false, err

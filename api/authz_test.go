@@ -85,10 +85,16 @@ func ids(t *testing.T, r response, mode string) []string {
 	return out
 }
 
+// entries are a Bundle's entries. A response that is not a Bundle fails the test (rather
+// than panicking, which would end the whole package's run at the first failing search).
 func entries(t *testing.T, r response) []map[string]any {
 	t.Helper()
+	list, ok := r.json(t)["entry"].([]any)
+	if !ok {
+		t.Fatalf("status %d: not a Bundle with entries: %.300s", r.status, r.body)
+	}
 	var out []map[string]any
-	for _, e := range r.json(t)["entry"].([]any) {
+	for _, e := range list {
 		out = append(out, e.(map[string]any))
 	}
 	return out

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,20 +12,16 @@ import (
 	"testing"
 
 	"github.com/nimsproject/nims/audit"
-	"github.com/nimsproject/nims/store/sqlite"
 )
 
 // benchServer is an API over a fresh store. With secure false it is the baseline the
 // cost of authentication, authorisation and audit is measured against: the same server
 // with its FHIR routes open (possible only from inside package api).
 func benchServer(b *testing.B, secure bool) (*Server, string) {
-	st, err := sqlite.Open(context.Background(), b.TempDir(), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
+	st := openTestStore(b) // NIMS_TEST_STORE=mongodb measures the MongoDB backend
 	cfg := Config{AccessLog: true, Auth: testAuthority(b)}
 	if secure {
+		var err error
 		if cfg.Audit, err = audit.Open(b.TempDir(), audit.Options{}); err != nil {
 			b.Fatal(err)
 		}

@@ -4,30 +4,91 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/nimsproject/nims/audit"
 	"github.com/nimsproject/nims/auth"
 	"github.com/nimsproject/nims/store"
+	"github.com/nimsproject/nims/store/mongo"
 	"github.com/nimsproject/nims/store/sqlite"
 )
 
-// newTestServer runs the API over a real embedded store in a temporary directory, with a
-// token service and an audit log of its own. do sends an admin token unless told
-// otherwise; tokenFor makes others.
+// openTestStore is a fresh, empty store for one test, closed when the test ends. It is
+// the embedded store in a temporary directory, unless NIMS_TEST_STORE=mongodb: then it is
+// a new migrated database on the MongoDB server MONGO_URI names, dropped when the test
+// ends. scripts/test.sh runs this package twice, once each way, so that every HTTP test
+// also checks the MongoDB backend.
+func openTestStore(t testing.TB) store.Store {
+	t.Helper()
+	switch backend := os.Getenv("NIMS_TEST_STORE"); backend {
+	case "", "sqlite":
+		st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
+		if err != nil {
+			t.Fatalf("sqlite.Open: %v", err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	case "mongodb":
+		return openTestMongo(t)
+	default:
+		t.Fatalf("NIMS_TEST_STORE=%q: want sqlite or mongodb", backend)
+		return nil
+	}
+}
+
+var mongoDatabases atomic.Int64
+
+// openTestMongo migrates and opens a database of its own on MONGO_URI's server: tests
+// run in parallel and must not see each other's resources.
+func openTestMongo(t testing.TB) store.Store {
+	t.Helper()
+	uri := os.Getenv("MONGO_URI")
+	if uri == "" {
+		t.Fatal("NIMS_TEST_STORE=mongodb needs MONGO_URI: scripts/test.sh starts FerretDB and sets both")
+	}
+	opts := mongo.Options{Database: fmt.Sprintf("nimsapi_%d_%d", os.Getpid(), mongoDatabases.Add(1))}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := mongo.Migrate(ctx, uri, opts); err != nil {
+		t.Fatalf("mongo.Migrate: %v", err)
+	}
+	db, err := mongo.Open(ctx, uri, opts)
+	if err != nil {
+		t.Fatalf("mongo.Open: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		// A test that closed its store (to see the API fail) leaves nothing to drop
+		// with: drop through a connection of our own.
+		if db.Drop(ctx) != nil {
+			if again, err := mongo.Open(ctx, uri, opts); err == nil {
+				again.Drop(ctx)
+				again.Close()
+			}
+		}
+		db.Close()
+	})
+	return db
+}
+
+// newTestServer runs the API over a real store (openTestStore), with a token service and
+// an audit log of its own. do sends an admin token unless told otherwise; tokenFor makes
+// others.
 func newTestServer(t testing.TB, cfg Config) *httptest.Server {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
+	st := openTestStore(t) // its cleanup, registered first, runs after the server's
+	var err error
 	if cfg.Auth == nil {
 		cfg.Auth = testAuthority(t)
 	}
@@ -46,7 +107,6 @@ func newTestServer(t testing.TB, cfg Config) *httptest.Server {
 		ts.Close()
 		testServers.Delete(ts.URL)
 		cfg.Audit.Close()
-		st.Close()
 	})
 	return ts
 }

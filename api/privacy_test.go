@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,8 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/nimsproject/nims/store/sqlite"
 )
 
 // syncBuffer is a log sink safe for concurrent handlers.
@@ -35,10 +32,7 @@ func (b *syncBuffer) String() string {
 // Logs never carry personal data: not the NHS number from a path, a query or a body, not
 // a name, not even when the request fails.
 func TestLogsCarryNoPatientData(t *testing.T) {
-	st, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := openTestStore(t)
 	var logs syncBuffer
 	a := testAuthority(t)
 	ts := httptest.NewServer(New(Config{AccessLog: true, Auth: a}, st, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))

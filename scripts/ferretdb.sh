@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build (once, cached) and run FerretDB v1.24.2 with the SQLite backend as a MongoDB
-# wire-protocol test server, for the MongoDB backend's tests (issue #6; not used by
-# scripts/test.sh until store/mongo exists). Tried on this machine: a cold build takes about
-# 2 minutes on 2 cores (123 modules), a cached binary none; the server is ready in 30-70 ms.
+# wire-protocol test server, for the MongoDB backend's tests (issue #6): scripts/test.sh
+# runs store/mongo, nims migrate's tests and the HTTP suite against it. Tried on this
+# machine: a cold build takes about 2 minutes on 2 cores (123 modules), a cached binary
+# none; the server is ready in 30-70 ms.
 # Usage: source scripts/ferretdb.sh; ferretdb_build; ferretdb_start; trap ferretdb_stop EXIT;
 #        … tests using $MONGO_URI …
 

@@ -26,10 +26,12 @@ func main() {
 }
 
 // errText is what the operator reads of err: for a FHIR error its diagnostics (the
-// message with its values), which the logs never carry, else the error itself.
+// message with its values), which the logs never carry, else the error itself. An
+// internal error's diagnostics are a generic message for API clients; the operator
+// gets its cause (say, the database refusing the credentials), which is loggable.
 func errText(err error) string {
 	var fe *fhir.Error
-	if !errors.As(err, &fe) || len(fe.Issues) == 0 {
+	if !errors.As(err, &fe) || len(fe.Issues) == 0 || (fe.Kind == fhir.KindInternal && fe.Err != nil) {
 		return err.Error()
 	}
 	var parts []string
@@ -43,6 +45,8 @@ const usage = `usage: nims <command> [flags]
 
 commands:
   serve     run the FHIR API (nims serve --help for flags)
+  migrate   prepare a MongoDB database for this nims: run before the first serve and
+            after each upgrade (nims migrate --store mongodb://HOST/DATABASE)
   reindex   rebuild the search index after the search parameters changed
             (nims reindex --data DIR [--store URI] [--type T])
   import    load FHIR NDJSON files (resumable) and NHS batch CSV files into the store
@@ -71,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], getenv, stdout, stderr)
 	case "reindex":
 		return reindex(ctx, args[1:], getenv, stdout, stderr)
 	case "import":

@@ -137,7 +137,7 @@ func seedStore(ctx context.Context, uri, data string, cfg synth.Config, tally fu
 		if err != nil {
 			return err
 		}
-		return errors.New("the store already holds seeded data (Organization/org-Y56): seed into an empty data directory")
+		return errors.New("the store already holds seeded data (Organization/org-Y56): seed into an empty store (a new data directory or database)")
 	}
 	return seedInto(ctx, st, cfg, tally)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +23,7 @@ import (
 	"github.com/nimsproject/nims/bulk"
 	"github.com/nimsproject/nims/bulk/nhscsv"
 	"github.com/nimsproject/nims/store"
+	"github.com/nimsproject/nims/store/mongo"
 	"github.com/nimsproject/nims/store/sqlite"
 )
 
@@ -108,7 +108,10 @@ func newLogger(format, level string, w io.Writer) (*slog.Logger, error) {
 	return nil, fmt.Errorf("log format %q: want json or text", format)
 }
 
-// openStore opens the backend the URI names.
+// openStore opens the backend the URI names: the embedded store (in dataDir unless the
+// URI names a directory), or a MongoDB database that nims migrate has prepared. cacheMB
+// sizes the embedded store's cache of current versions; a MongoDB store has none, since
+// other replicas write to the same database behind any one replica's back.
 func openStore(ctx context.Context, uri, dataDir string, cacheMB int64) (store.Store, error) {
 	switch {
 	case uri == "" || uri == "sqlite" || strings.HasPrefix(uri, "sqlite:"):
@@ -124,8 +127,10 @@ func openStore(ctx context.Context, uri, dataDir string, cacheMB int64) (store.S
 			cache = -1
 		}
 		return sqlite.Open(ctx, dir, sqlite.Options{CacheBytes: cache})
-	case strings.HasPrefix(uri, "mongodb://"), strings.HasPrefix(uri, "mongodb+srv://"):
-		return nil, errors.New("the MongoDB backend is not built yet; use the embedded store")
+	case isMongoURI(uri):
+		// An unmigrated database fails here with an error that says to run nims
+		// migrate; main prints its diagnostics (errText).
+		return mongo.Open(ctx, uri, mongo.Options{})
 	}
 	return nil, fmt.Errorf("store URI %q: want sqlite:DIR or mongodb://…", uri)
 }

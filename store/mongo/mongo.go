@@ -255,7 +255,7 @@ func (db *DB) enter() (leave func(), err error) {
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
-		return nil, unavailable("the store is closed")
+		return nil, unavailable("the service is shutting down; retry later")
 	}
 	return db.mu.RUnlock, nil
 }

@@ -10,12 +10,16 @@
 // multi-document transactions and whose conditional updates are not atomic. Nothing here
 // needs a transaction or a change stream.
 //
-// Files: mongo.go opens the store and creates its collections and indexes (Migrate);
-// record.go the documents; write.go the protocol of one write and apply.go the semantics
-// of each op; transaction.go all-or-nothing Bundles without server transactions; read.go
-// reads by id, history and the change log; index.go the index entries kept in each
-// current document; compile.go and search.go searches (a filter that selects candidates,
-// refined by search.Match); jobs.go the job queue and its leases.
+// Files: mongo.go opens the store, creates its collections and indexes (Migrate) and
+// purges idempotency records; record.go the documents; write.go the protocol of one
+// write and apply.go the semantics of each op; keys.go business keys, conds.go
+// conditional creates, seq.go the change log, requests.go idempotent requests, guard.go
+// guarded writes (atomic filters on MongoDB, checked in Go on FerretDB); transaction.go
+// all-or-nothing Bundles without server transactions; read.go reads by id, history and
+// the change log; reindex.go; index.go the index entries kept in each current document;
+// compile*.go and search*.go searches (a filter that selects candidates, refined by
+// search.Match), cursor.go their cursors, resolver.go and include.go chains and
+// includes; jobs.go and jobs_steps.go the job queue and its leases.
 //
 // It imports fhir, fhir/search and store; never api, auth or HTTP libraries.
 package mongo

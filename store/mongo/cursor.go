@@ -64,7 +64,7 @@ func searchCursorSum(payload []byte, q *search.Query) uint32 {
 }
 
 // decodeSearchCursor reads a cursor issued for q, of the kind q pages by.
-func decodeSearchCursor(s string, q *search.Query) (searchCursor, bool) {
+func decodeSearchCursor(s string, q *search.Query, kind cursorKind) (searchCursor, bool) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) < 9 || b[0] != searchCursorFormat {
 		return searchCursor{}, false
@@ -90,7 +90,7 @@ func decodeSearchCursor(s string, q *search.Query) (searchCursor, bool) {
 		return searchCursor{}, false
 	}
 	c.offset, c.total = int64(off), int64(total)-1
-	if c.kind != pagingOf(q) || c.text == "" {
+	if c.kind != kind || c.text == "" {
 		return searchCursor{}, false
 	}
 	return c, true

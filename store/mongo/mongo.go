@@ -32,7 +32,24 @@ type Options struct {
 	RequestKeyTTL time.Duration
 	// Timeout bounds each call to the server; 0 means 30 s.
 	Timeout time.Duration
+	// Paging is how searches in id order page (search.go); PagingAuto chooses by server.
+	Paging Paging
 }
+
+// Paging is how searches in id order (no _sort, or _sort=_id) page.
+type Paging int
+
+const (
+	// PagingAuto pages by keyset on MongoDB and by a stored list on FerretDB, which reads
+	// the whole collection for any filter but a bare _id: keyset paging there costs a
+	// full read per page, a list one per search.
+	PagingAuto Paging = iota
+	// PagingKeyset reads each page by the last id of the one before (search.go).
+	PagingKeyset
+	// PagingList stores the ordered ids on the first page, as sorted searches do
+	// (search_list.go).
+	PagingList
+)
 
 // DB is a NIMS store in one MongoDB database.
 type DB struct {
@@ -41,7 +58,7 @@ type DB struct {
 	db     *mdb.Database
 
 	resources, versions, changes, keys, conds, requests, txns *mdb.Collection
-	jobs, jobKeys, leases                                     *mdb.Collection
+	jobs, jobKeys, leases, searches                           *mdb.Collection
 
 	// seqMu serialises this replica's claims of change-log positions, so that only
 	// replicas contend for one (seq.go); last is the highest position this replica saw.
@@ -67,7 +84,7 @@ var testMonitor *event.CommandMonitor
 
 // schemaVersion is the layout of the collections and indexes this code needs. Migrate
 // writes it; Open refuses a database that has an older one.
-const schemaVersion = 1
+const schemaVersion = 2 // 2: the searches collection and its index on created
 
 // Open connects to the server the URI names and checks the database's schema. It does
 // not create collections or indexes unless opts asks it to: that is Migrate's job, run
@@ -111,6 +128,12 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	if err := db.db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err == nil {
 		_, db.ferret = info["ferretdbVersion"]
 	}
+	if db.opts.Paging == PagingAuto {
+		db.opts.Paging = PagingKeyset
+		if db.ferret {
+			db.opts.Paging = PagingList
+		}
+	}
 	var meta struct {
 		Version int `bson:"version"`
 	}
@@ -137,12 +160,13 @@ func Open(ctx context.Context, uri string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// purger drops expired idempotency records at Open and then hourly, on every replica
-// (the deletes are idempotent).
+// purger drops expired idempotency records and search lists at Open and then hourly, on
+// every replica (the deletes are idempotent).
 func (db *DB) purger() {
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), db.opts.Timeout)
 		db.purge(ctx) // a failure is retried at the next round
+		db.purgeLists(ctx)
 		cancel()
 		select {
 		case <-db.stop:
@@ -156,7 +180,7 @@ func (db *DB) bindCollections() {
 	c := db.db.Collection
 	db.resources, db.versions, db.changes = c("resources"), c("versions"), c("changes")
 	db.keys, db.conds, db.requests, db.txns = c("keys"), c("conds"), c("requests"), c("txns")
-	db.jobs, db.jobKeys, db.leases = c("jobs"), c("jobkeys"), c("leases")
+	db.jobs, db.jobKeys, db.leases, db.searches = c("jobs"), c("jobkeys"), c("leases"), c("searches")
 }
 
 // databaseOf is the database a URI's path names, or "nims".
@@ -195,6 +219,7 @@ var indexes = []index{
 	{"jobs", bson.D{{Key: "kind", Value: 1}, {Key: "state", Value: 1}, {Key: "created", Value: 1}}, false},
 	{"leases", bson.D{{Key: "job", Value: 1}, {Key: "seq", Value: -1}}, false}, // a job's latest step (jobs_steps.go)
 	{"requests", bson.D{{Key: "created", Value: 1}}, false},
+	{"searches", bson.D{{Key: "created", Value: 1}}, false}, // the purge of old lists
 }
 
 // Migrate creates the collections and indexes the store needs and records the schema
@@ -210,6 +235,17 @@ func Migrate(ctx context.Context, uri string, opts Options) error {
 	}
 	defer client.Disconnect(context.Background())
 	d := client.Database(opts.Database)
+	var meta struct {
+		Version int `bson:"version"`
+	}
+	err = d.Collection("meta").FindOne(ctx, bson.D{{Key: "_id", Value: "schema"}}).Decode(&meta)
+	switch {
+	case err != nil && !errors.Is(err, mdb.ErrNoDocuments):
+		return translate(op, err)
+	case meta.Version > schemaVersion:
+		return fhir.Errorf(fhir.KindConflict, "exception", "",
+			"the MongoDB database %q has schema version %d, newer than this nims (%d): migrate it with the newer nims", opts.Database, meta.Version, schemaVersion)
+	}
 	existing, err := d.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return translate(op, err)
@@ -218,7 +254,7 @@ func Migrate(ctx context.Context, uri string, opts Options) error {
 	for _, n := range existing {
 		have[n] = true
 	}
-	for _, n := range []string{"meta", "resources", "versions", "changes", "keys", "conds", "requests", "txns", "jobs", "jobkeys", "leases"} {
+	for _, n := range []string{"meta", "resources", "versions", "changes", "keys", "conds", "requests", "txns", "jobs", "jobkeys", "leases", "searches"} {
 		if have[n] {
 			continue
 		}

@@ -198,3 +198,51 @@ func TestRequestKeysPurged(t *testing.T) {
 		t.Fatal("a record within the TTL no longer replays")
 	}
 }
+
+// A database migrated by an older nims is refused until nims migrate brings it up to date.
+func TestOpenNeedsCurrentSchema(t *testing.T) {
+	uri := serverURI(t)
+	name := freshDatabase(t, uri)
+	ctx := context.Background()
+	db := openTest(t, Options{Database: name})
+	setSchemaVersion(t, db, schemaVersion - 1)
+	_, err := Open(ctx, uri, Options{Database: name})
+	if fhir.KindOf(err) != fhir.KindUnavailable || !strings.Contains(err.Error(), "nims migrate") {
+		t.Fatalf("Open of a database at schema version %d: %v; want KindUnavailable naming nims migrate", schemaVersion-1, err)
+	}
+	if err := Migrate(ctx, uri, Options{Database: name}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(ctx, uri, Options{Database: name})
+	if err != nil {
+		t.Fatalf("Open after nims migrate: %v", err)
+	}
+	again.Close()
+}
+
+// An older nims does not migrate, and so mark as its own, a database a newer one migrated.
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	uri := serverURI(t)
+	name := freshDatabase(t, uri)
+	ctx := context.Background()
+	db := openTest(t, Options{Database: name})
+	setSchemaVersion(t, db, schemaVersion + 1)
+	if err := Migrate(ctx, uri, Options{Database: name}); fhir.KindOf(err) != fhir.KindConflict {
+		t.Fatalf("Migrate of a database at schema version %d: %v; want a conflict", schemaVersion+1, err)
+	}
+	var meta struct {
+		Version int `bson:"version"`
+	}
+	if err := db.db.Collection("meta").FindOne(ctx, bson.D{{Key: "_id", Value: "schema"}}).Decode(&meta); err != nil || meta.Version != schemaVersion+1 {
+		t.Fatalf("schema version after the refused Migrate: %d, %v; want %d", meta.Version, err, schemaVersion+1)
+	}
+}
+
+// setSchemaVersion marks db's database as migrated to schema version v.
+func setSchemaVersion(t *testing.T, db *DB, v int) {
+	t.Helper()
+	if _, err := db.db.Collection("meta").UpdateOne(context.Background(), bson.D{{Key: "_id", Value: "schema"}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "version", Value: v}}}}); err != nil {
+		t.Fatal(err)
+	}
+}

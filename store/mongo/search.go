@@ -22,7 +22,10 @@ import (
 // returned exactly once):
 //   - in id order (no _sort, or _sort=_id), keyset paging on _id: each page reads the
 //     candidates after the last id of the previous one, in _id order. Ids do not move, so
-//     nothing is skipped or repeated, and nothing is stored between pages.
+//     nothing is skipped or repeated, and nothing is stored between pages. This is the
+//     default on MongoDB (Options.Paging); on FerretDB, where a filter reads the whole
+//     collection, a page would cost as much as the whole search, so there searches in
+//     id order page by a list, as the next case.
 //   - in any other order, the first page finds every match, sorts them by search.Sort and,
 //     when they do not fit in one page, stores the ordered ids of the rest as a list
 //     (search_list.go); later pages read their ids from it by position and return the
@@ -45,7 +48,7 @@ func (db *DB) Search(ctx context.Context, q *search.Query) (store.SearchResult, 
 	defer leave()
 	var after *searchCursor
 	if q.Cursor != "" {
-		c, ok := decodeSearchCursor(q.Cursor, q)
+		c, ok := decodeSearchCursor(q.Cursor, q, db.pagingOf(q))
 		if !ok {
 			return store.SearchResult{}, invalid(op, "the search cursor is not valid for this query")
 		}
@@ -81,15 +84,24 @@ func (db *DB) matchIDs(ctx context.Context, q *search.Query, limit int) ([]strin
 	return ids, nil
 }
 
-// pagingOf is the kind of cursor q pages by: in id order by _id, otherwise by a list.
-func pagingOf(q *search.Query) cursorKind {
-	switch {
-	case len(q.Sort) == 0:
+// pagingOf is the kind of cursor q pages by: in id order by _id (unless the options say
+// a list), otherwise by a list.
+func (db *DB) pagingOf(q *search.Query) cursorKind {
+	if idOrder(q) && db.opts.Paging != PagingList {
 		return cursorByID
-	case len(q.Sort) == 1 && q.Sort[0].Param != nil && q.Sort[0].Param.Name == "_id" && !q.Sort[0].Descending:
-		return cursorByID // every resource's _id value is its id: id order
 	}
 	return cursorList
+}
+
+// idOrder says whether q's results are in id order.
+func idOrder(q *search.Query) bool {
+	switch {
+	case len(q.Sort) == 0:
+		return true
+	case len(q.Sort) == 1 && q.Sort[0].Param != nil && q.Sort[0].Param.Name == "_id" && !q.Sort[0].Descending:
+		return true // every resource's _id value is its id: id order
+	}
+	return false
 }
 
 // searcher runs one query.
@@ -150,7 +162,7 @@ func (s *searcher) result(after *searchCursor) (store.SearchResult, error) {
 	var err error
 	var next *searchCursor
 	if n > 0 && s.filter != nil {
-		if pagingOf(s.q) == cursorByID {
+		if s.db.pagingOf(s.q) == cursorByID {
 			page, next, err = s.idPage(after, n)
 			if after == nil && next == nil {
 				total = int64(len(page))

@@ -1,14 +1,16 @@
 package mongo
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	mdb "go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/nimsproject/nims/fhir"
 	"github.com/nimsproject/nims/fhir/search"
@@ -16,11 +18,13 @@ import (
 
 // Sorted searches page through a materialised list (search.go): the first page finds
 // and sorts every match, returns the first page of them and stores the ids of the rest,
-// in order, in the searches collection. The list is cut into chunks of listChunk ids,
-// one document each ({_id: "{list}/{chunk}", ids, n, created}), so that a list is never
-// near the 16 MB limit of a document and a page reads one or two small ones. Lists are
-// kept listTTL after they are made; a cursor to an older one is KindInvalid. Any replica
-// can serve the next page: the list is in the database, not in memory.
+// in order, in the searches collection. So do searches in id order under PagingList
+// (the default on FerretDB). The list is cut into chunks of listChunk ids, one document
+// each ({_id: "{list}/{chunk}", ids, n, created}), so that a list is never near the
+// 16 MB limit of a document and a page reads one or two small ones, each by its _id.
+// Lists are kept at least listTTL after they are made (the purger drops older ones); a
+// cursor to a list that is gone is KindInvalid. Any replica can serve the next page: the
+// list is in the database, not in memory.
 
 const (
 	listChunk = 1000
@@ -28,6 +32,9 @@ const (
 	// maxSorted bounds the matches of a search in an order other than id's: each is
 	// held in memory (reduced to its sort values, search_sort.go) while they are sorted.
 	maxSorted = 100000
+	// maxListed bounds the matches of a search in id order paged by a list: only their
+	// ids are held (about 50 bytes each).
+	maxListed = 1000000
 	// keepDocs bounds the documents the first page keeps while sorting, so that a small
 	// result is not read twice.
 	keepDocs = 1000
@@ -39,8 +46,6 @@ type listDoc struct {
 	N       int64    `bson:"n"`       // the list's length
 	Created int64    `bson:"created"` // wall-clock Unix ms
 }
-
-func (db *DB) searches() *mdb.Collection { return db.db.Collection("searches") }
 
 // listPage returns the page at the cursor (the first page when after is nil), the cursor
 // of the next one (nil on the last), and the number of matches when paging began.
@@ -76,14 +81,23 @@ func (s *searcher) listPage(after *searchCursor, n int) ([]match, *searchCursor,
 // sortedMatches returns the ids of every match in the query's order, and the matches
 // themselves by id while there are at most keepDocs of them (nil otherwise).
 func (s *searcher) sortedMatches() ([]string, map[string]match, error) {
+	byID := idOrder(s.q)
 	var objs []map[string]any
+	var ids []string
 	kept := map[string]match{}
 	err := s.eachMatch(func(m match) error {
-		if len(objs) == maxSorted {
+		switch {
+		case byID && len(ids) == maxListed:
+			return fhir.Errorf(fhir.KindInvalid, "too-costly", "",
+				"more than %d resources match this search: narrow it", maxListed)
+		case byID:
+			ids = append(ids, m.doc.RID)
+		case len(objs) == maxSorted:
 			return fhir.Errorf(fhir.KindInvalid, "too-costly", "",
 				"more than %d resources match this search, too many to sort: narrow it, or sort by _id", maxSorted)
+		default:
+			objs = append(objs, trimForSort(s.q.Sort, m.obj))
 		}
-		objs = append(objs, trimForSort(s.q.Sort, m.obj))
 		if kept != nil {
 			kept[m.doc.RID] = m
 			if len(kept) > keepDocs {
@@ -95,8 +109,12 @@ func (s *searcher) sortedMatches() ([]string, map[string]match, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if byID {
+		slices.Sort(ids) // a type's _id values are "Type/" and the id: the same order
+		return ids, kept, nil
+	}
 	search.Sort(s.q.Sort, objs)
-	ids := make([]string, len(objs))
+	ids = make([]string, len(objs))
 	for i, o := range objs {
 		ids[i], _ = o["id"].(string)
 	}
@@ -127,8 +145,7 @@ func (s *searcher) listPageAt(c searchCursor, n int) ([]match, *searchCursor, er
 	return page, &c, nil
 }
 
-// saveList stores ids as a new list and returns its id. It also removes the lists past
-// their time (best effort: what a failure leaves, a later list removes).
+// saveList stores ids as a new list and returns its id.
 func (db *DB) saveList(s *searcher, ids []string) (string, error) {
 	var b [16]byte
 	rand.Read(b[:])
@@ -139,44 +156,51 @@ func (db *DB) saveList(s *searcher, ids []string) (string, error) {
 		chunk := ids[k*listChunk : min((k+1)*listChunk, len(ids))]
 		docs = append(docs, listDoc{ID: chunkID(list, int64(k)), IDs: chunk, N: int64(len(ids)), Created: now})
 	}
-	if _, err := db.searches().InsertMany(s.ctx, docs); err != nil {
+	if _, err := db.searches.InsertMany(s.ctx, docs); err != nil {
 		return "", err
 	}
-	db.searches().DeleteMany(s.ctx, bson.D{{Key: "created", Value: bson.D{{Key: "$lt", Value: now - listTTL.Milliseconds()}}}})
 	return list, nil
+}
+
+// purgeLists drops the lists past their time.
+func (db *DB) purgeLists(ctx context.Context) error {
+	cutoff := time.Now().Add(-listTTL).UnixMilli()
+	_, err := db.searches.DeleteMany(ctx, bson.D{{Key: "created", Value: bson.D{{Key: "$lt", Value: cutoff}}}})
+	return err
 }
 
 func chunkID(list string, k int64) string { return fmt.Sprintf("%s/%08d", list, k) }
 
 // readList returns up to n ids of the list from position off, and whether more follow.
+// It reads the one or two chunks they are in by _id, the lookup every server serves
+// from an index (an $in does not, on FerretDB).
 func (db *DB) readList(s *searcher, list string, off int64, n int) ([]string, bool, error) {
 	first, last := off/listChunk, (off+int64(n)-1)/listChunk
-	var keys bson.A
-	for k := first; k <= last; k++ {
-		keys = append(keys, chunkID(list, k))
-	}
-	cur, err := db.searches().Find(s.ctx, bson.D{{Key: "_id", Value: bson.D{{Key: "$in", Value: keys}}}},
-		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, false, err
-	}
-	var docs []listDoc
-	if err := cur.All(s.ctx, &docs); err != nil {
-		return nil, false, err
-	}
-	if len(docs) == 0 || docs[0].ID != chunkID(list, first) {
-		return nil, false, expired()
-	}
 	var ids []string
-	for _, d := range docs {
+	var total int64
+	for k := first; k <= last; k++ {
+		var d listDoc
+		err := db.searches.FindOne(s.ctx, bson.D{{Key: "_id", Value: chunkID(list, k)}}).Decode(&d)
+		switch {
+		case errors.Is(err, mdb.ErrNoDocuments) && k == first:
+			return nil, false, expired()
+		case errors.Is(err, mdb.ErrNoDocuments):
+			// past the last chunk
+		case err != nil:
+			return nil, false, err
+		}
+		if k > first && d.ID == "" {
+			break
+		}
 		ids = append(ids, d.IDs...)
+		total = d.N
 	}
 	start := int(off - first*listChunk)
 	if start > len(ids) {
 		return nil, false, expired()
 	}
 	ids = ids[start:min(start+n, len(ids))]
-	return ids, off+int64(len(ids)) < docs[0].N, nil
+	return ids, off+int64(len(ids)) < total, nil
 }
 
 // expired is the error of a cursor whose list is gone.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +22,13 @@ type test struct {
 
 // Run runs the whole suite. open must return a new, empty store for each call.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	run(t, open, crudTests, uniqueTests, conditionalTests, historyTests, changesTests,
-		searchTests, transactionTests, concurrencyTests, jobTests)
+	run(t, open, suite()...)
+}
+
+// suite is every group of the suite, in the order Run runs them.
+func suite() [][]test {
+	return [][]test{crudTests, uniqueTests, conditionalTests, historyTests, changesTests,
+		searchTests, transactionTests, concurrencyTests, jobTests}
 }
 
 // RunWrites runs the groups about writes and their races (CRUD, unique keys,
@@ -35,26 +39,25 @@ func RunWrites(t *testing.T, open func(t *testing.T) store.Store) {
 	run(t, open, crudTests, uniqueTests, conditionalTests, changesTests, transactionTests, concurrencyTests, jobTests)
 }
 
-// RunExcept runs the whole suite but the tests named: for a backend whose test server
-// cannot run some of them in the time CI allows. The caller says why, and which figures
-// show it.
-func RunExcept(t *testing.T, open func(t *testing.T) store.Store, except ...string) {
-	run(t, open, without(except, crudTests, uniqueTests, conditionalTests, historyTests, changesTests,
-		searchTests, transactionTests, concurrencyTests, jobTests)...)
-}
-
-func without(names []string, groups ...[]test) [][]test {
-	var out [][]test
-	for _, g := range groups {
-		var kept []test
-		for _, tc := range g {
-			if !slices.Contains(names, tc.name) {
-				kept = append(kept, tc)
+// RunOnly runs the tests of the suite named: for a backend with several strategies for
+// one behaviour, to run the tests of that behaviour under each. A name the suite does not
+// have fails the test, so that a renamed test is not silently dropped.
+func RunOnly(t *testing.T, open func(t *testing.T) store.Store, names ...string) {
+	var only []test
+	for _, name := range names {
+		found := false
+		for _, g := range suite() {
+			for _, tc := range g {
+				if tc.name == name {
+					only, found = append(only, tc), true
+				}
 			}
 		}
-		out = append(out, kept)
+		if !found {
+			t.Errorf("storetest has no test %q", name)
+		}
 	}
-	return out
+	run(t, open, only)
 }
 
 func run(t *testing.T, open func(t *testing.T) store.Store, groups ...[]test) {

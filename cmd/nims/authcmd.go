@@ -43,6 +43,21 @@ func dataFlag(fs *flag.FlagSet, getenv func(string) string) *string {
 	return fs.String("data", def, "data directory of the server (NIMS_DATA)")
 }
 
+// jobsDirFlag registers --jobs-dir, where asynchronous jobs keep their files ($import
+// inputs and checkpoints, NHS batch files and their BUSACK reports). Any replica may take
+// any queued job, so replicas sharing a MongoDB store must share this directory too.
+func jobsDirFlag(fs *flag.FlagSet, getenv func(string) string) *string {
+	return fs.String("jobs-dir", getenv("NIMS_JOBS_DIR"), "directory of the jobs' files; DATA/jobs when empty. Replicas sharing a MongoDB store must share it (NIMS_JOBS_DIR)")
+}
+
+// jobsPath is the jobs directory flag's value, or DATA/jobs.
+func jobsPath(flagValue, data string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return filepath.Join(data, "jobs")
+}
+
 // authority opens the token service of a data directory, as the server does. Without
 // baseURL it takes the one the server last started with (server.json): a token names
 // the server it is for.

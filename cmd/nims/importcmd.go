@@ -24,6 +24,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := dataFlag(fs, getenv)
+	jobs := jobsDirFlag(fs, getenv)
 	storeURI := fs.String("store", getenv("NIMS_STORE"), "store URI, as for nims serve (NIMS_STORE)")
 	batch := fs.Int("batch", 500, "resources per transaction")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -50,7 +51,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 		err = errors.Join(err, auditOperator(*data, "operator-import", "", "files="+baseNames(fs.Args()), err))
 	}()
 	if len(ndjson) == 0 {
-		return importBatches(ctx, st, *data, batches, stdout)
+		return importBatches(ctx, st, jobsPath(*jobs, *data), batches, stdout)
 	}
 	progress := stderr
 	if *quiet {
@@ -94,7 +95,7 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("import stopped (run the same command again to resume): %w", err)
 	}
-	batchErr := importBatches(ctx, st, *data, batches, stdout)
+	batchErr := importBatches(ctx, st, jobsPath(*jobs, *data), batches, stdout)
 	if rep.Failed > 0 {
 		return errors.Join(fmt.Errorf("%d lines were not loaded", rep.Failed), batchErr)
 	}
@@ -102,14 +103,13 @@ func importCmd(ctx context.Context, args []string, getenv func(string) string, s
 }
 
 // importBatches applies NHS batch files (bulk/nhscsv) as the server does: each is kept
-// and queued as a job under DATA/jobs (a file whose name was received before is refused),
-// then the queue is applied oldest first; each file's BUSACK report stays in its job's
-// directory.
-func importBatches(ctx context.Context, st store.Store, data string, files []string, stdout io.Writer) error {
+// and queued as a job under the jobs directory dir (a file whose name was received before
+// is refused), then the queue is applied oldest first; each file's BUSACK report stays in
+// its job's directory.
+func importBatches(ctx context.Context, st store.Store, dir string, files []string, stdout io.Writer) error {
 	if len(files) == 0 {
 		return nil
 	}
-	dir := filepath.Join(data, "jobs")
 	var errs []error
 	var jobs []store.Job
 	for _, name := range files {

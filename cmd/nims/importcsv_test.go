@@ -46,3 +46,38 @@ func TestImportBatchFile(t *testing.T) {
 		t.Errorf("the same file again: %v\n%s", err, &out)
 	}
 }
+
+// --jobs-dir (or NIMS_JOBS_DIR) puts the jobs' files where replicas sharing a store can
+// all reach them, not under --data.
+func TestImportJobsDir(t *testing.T) {
+	data, jobs := t.TempDir(), t.TempDir()
+	src := "../../bulk/nhscsv/testdata/FLU_Vaccinations_v5_RX809_20241015T17300000.csv"
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  func(string) string
+	}{
+		{"flag", []string{"--jobs-dir", jobs}, func(string) string { return "" }},
+		{"env", nil, func(k string) string {
+			if k == "NIMS_JOBS_DIR" {
+				return jobs
+			}
+			return ""
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			args := append(append([]string{"import", "--quiet", "--data", filepath.Join(data, tc.name)}, tc.args...), src)
+			if err := run(context.Background(), args, tc.env, &out, &out); err != nil {
+				t.Fatalf("import: %v\n%s", err, &out)
+			}
+			m := regexp.MustCompile(`BUSACK report (\S+)`).FindStringSubmatch(out.String())
+			if m == nil || !strings.HasPrefix(filepath.Clean(m[1]), jobs+string(filepath.Separator)) {
+				t.Fatalf("report not kept under --jobs-dir %s:\n%s", jobs, &out)
+			}
+			if _, err := os.Stat(m[1]); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +37,7 @@ type serveConfig struct {
 	trustedProxies                                                string
 	importSources                                                 string
 	maxImport                                                     int64
+	jobsDir                                                       string // as given; "" means DATA/jobs
 }
 
 func parseServe(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -60,6 +60,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (se
 	fs.StringVar(&c.addr, "addr", env("ADDR", "127.0.0.1:8080"), "listen address HOST:PORT (NIMS_ADDR)")
 	fs.StringVar(&c.data, "data", env("DATA", "./data"), "data directory for the embedded store and keys (NIMS_DATA)")
 	fs.StringVar(&c.storeURI, "store", env("STORE", ""), "store URI; empty means embedded SQLite in --data (NIMS_STORE)")
+	fs.StringVar(&c.jobsDir, "jobs-dir", env("JOBS_DIR", ""), "directory of the jobs' files; DATA/jobs when empty. Replicas sharing a MongoDB store must share it (NIMS_JOBS_DIR)")
 	fs.StringVar(&c.debugAddr, "debug-addr", env("DEBUG_ADDR", ""), "serve Go profiling (/debug/pprof) on this address, e.g. 127.0.0.1:6060; off when empty (NIMS_DEBUG_ADDR)")
 	fs.StringVar(&c.baseURL, "base-url", env("BASE_URL", ""), "public FHIR base URL for links; derived from requests when empty (NIMS_BASE_URL)")
 	fs.StringVar(&c.logFormat, "log-format", env("LOG_FORMAT", "json"), "log format: json or text (NIMS_LOG_FORMAT)")
@@ -184,7 +185,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("audit log: %w", err)
 	}
 	defer auditLog.Close()
-	jobsDir := filepath.Join(cfg.data, "jobs")
+	jobsDir := jobsPath(cfg.jobsDir, cfg.data)
 	srv := api.New(api.Config{BaseURL: cfg.baseURL, MaxBodyBytes: cfg.maxBody, AccessLog: cfg.accessLog, Version: version,
 		Auth: authority, Audit: auditLog, RateLimit: cfg.rateLimit, RateBurst: cfg.rateBurst, TrustedProxies: splitList(cfg.trustedProxies),
 		JobsDir: jobsDir, MaxImportBytes: cfg.maxImport, ImportSources: splitList(cfg.importSources)}, st, log)

@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -70,5 +71,21 @@ func TestServeImportSourcesFlag(t *testing.T) {
 	}, io.Discard)
 	if err != nil || c.importSources != "https://a.example/x/" {
 		t.Errorf("NIMS_IMPORT_SOURCES: %q, %v", c.importSources, err)
+	}
+}
+
+func TestServeJobsDirFlag(t *testing.T) {
+	c, err := parseServe([]string{"--data", "/srv/nims"}, func(string) string { return "" }, io.Discard)
+	if err != nil || jobsPath(c.jobsDir, c.data) != filepath.Join("/srv/nims", "jobs") {
+		t.Errorf("default jobs directory: %q, %v; want DATA/jobs", jobsPath(c.jobsDir, c.data), err)
+	}
+	c, err = parseServe(nil, func(k string) string {
+		if k == "NIMS_JOBS_DIR" {
+			return "/mnt/shared/jobs"
+		}
+		return ""
+	}, io.Discard)
+	if err != nil || jobsPath(c.jobsDir, c.data) != "/mnt/shared/jobs" {
+		t.Errorf("NIMS_JOBS_DIR: %q, %v", jobsPath(c.jobsDir, c.data), err)
 	}
 }

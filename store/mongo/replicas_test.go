@@ -205,7 +205,7 @@ func TestOpenNeedsCurrentSchema(t *testing.T) {
 	name := freshDatabase(t, uri)
 	ctx := context.Background()
 	db := openTest(t, Options{Database: name})
-	setSchemaVersion(t, db, schemaVersion - 1)
+	setSchemaVersion(t, db, schemaVersion-1)
 	_, err := Open(ctx, uri, Options{Database: name})
 	if fhir.KindOf(err) != fhir.KindUnavailable || !strings.Contains(err.Error(), "nims migrate") {
 		t.Fatalf("Open of a database at schema version %d: %v; want KindUnavailable naming nims migrate", schemaVersion-1, err)
@@ -226,7 +226,7 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	name := freshDatabase(t, uri)
 	ctx := context.Background()
 	db := openTest(t, Options{Database: name})
-	setSchemaVersion(t, db, schemaVersion + 1)
+	setSchemaVersion(t, db, schemaVersion+1)
 	if err := Migrate(ctx, uri, Options{Database: name}); fhir.KindOf(err) != fhir.KindConflict {
 		t.Fatalf("Migrate of a database at schema version %d: %v; want a conflict", schemaVersion+1, err)
 	}

@@ -8,8 +8,8 @@
 # NIMS_REQUIRE_MONGO=1 makes the MongoDB tests fail rather than skip without it, so that a
 # green run means the backend was tested. Steps:
 #   gofmt, go vet;
-#   go test ./...: every package, store/mongo and cmd/nims's nims migrate on FerretDB;
-#     (the differential search test included);
+#   go test ./...: every package, store/mongo (its differential search test included) and
+#     cmd/nims's nims migrate on FerretDB;
 #   go test ./api again with NIMS_TEST_STORE=mongodb: the HTTP suite over the MongoDB
 #     backend (each test server on a database of its own), not only the embedded store;
 #   go test -race on the concurrency-critical packages, store/mongo among them.
@@ -43,7 +43,7 @@ export NIMS_REQUIRE_MONGO=1 # MONGO_URI is exported by ferretdb_start
 echo "listening at $MONGO_URI"
 
 echo "== go test"
-# store/mongo takes the longest (about 28 minutes on 2 cores here, most of it the
+# store/mongo takes the longest (25 minutes on 2 cores here, most of it the
 # differential search test on FerretDB), so the timeout is the package's, not the suite's.
 go test -count=1 -timeout 60m ./...
 

@@ -4,6 +4,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"hash/crc32"
+
+	"github.com/nimsproject/nims/fhir/search"
 )
 
 // A history cursor is opaque to clients: base64url of a format byte, the seq the next
@@ -48,4 +50,17 @@ func DecodeHistoryCursor(s string, q HistoryQuery) (int64, bool) {
 		return 0, false
 	}
 	return seq, true
+}
+
+// SearchCursorSum is the checksum a backend's search cursor ends with: over the cursor's
+// payload and what the cursor is bound to, the type, filters and sort of q; not the page
+// size or what is included, which a client may change from page to page. Like the
+// history cursor's, it only makes a mistyped, invented or borrowed cursor fail.
+func SearchCursorSum(payload []byte, q *search.Query) uint32 {
+	c := search.Query{Type: q.Type, Filters: q.Filters, Sort: q.Sort}
+	h := crc32.NewIEEE()
+	h.Write(payload)
+	h.Write([]byte{0})
+	h.Write([]byte(q.Type + "?" + c.Encode().Encode()))
+	return h.Sum32()
 }

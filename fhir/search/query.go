@@ -59,6 +59,27 @@ type Entry struct {
 	URL     string
 }
 
+// Kind is the type of the parameter of type typ that e belongs to: the table's, an
+// :of-type entry's (a token), or, for a name the table does not know (it changed since
+// the entry was made), what the entry's fields say.
+func (e *Entry) Kind(typ string) ParamType {
+	if strings.HasSuffix(e.Param, OfTypeSuffix) {
+		return TypeToken
+	}
+	if p := LookupParam(typ, e.Param); p != nil {
+		return p.Type
+	}
+	switch {
+	case e.RefID != "" || e.URL != "":
+		return TypeReference
+	case e.Low != 0 || e.High != 0:
+		return TypeDate
+	case e.Number != 0 || e.NumLow != 0 || e.NumHigh != 0:
+		return TypeNumber
+	}
+	return TypeToken
+}
+
 // Query is a parsed search: Filters (ast.go) all hold (AND), then the result parameters
 // shape the page.
 type Query struct {

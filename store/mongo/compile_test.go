@@ -141,7 +141,7 @@ func checkRangesAgainstMatch(t *testing.T) {
 			for range r.IntN(3) {
 				n := float64(r.IntN(41)-20) / 4
 				if n == 0 {
-					n = 0.125 // a zero entry would be taken for no number by entryKind
+					n = 0.125 // a zero entry would be taken for no number by Entry.Kind
 				}
 				entries = append(entries, search.Entry{Param: "n", Number: n})
 			}

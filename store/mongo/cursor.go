@@ -3,10 +3,10 @@ package mongo
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"hash/crc32"
 	"math"
 
 	"github.com/nimsproject/nims/fhir/search"
+	"github.com/nimsproject/nims/store"
 )
 
 // A search cursor is opaque to clients: base64url of a format byte, its kind, a string,
@@ -38,29 +38,14 @@ type searchCursor struct {
 	total  int64  // the number of matches when paging began; -1 when not counted
 }
 
-// canonicalQuery is what a cursor is bound to: the type, filters and sort of q, not the
-// page size or what is included, which a client may change from page to page.
-func canonicalQuery(q *search.Query) string {
-	c := search.Query{Type: q.Type, Filters: q.Filters, Sort: q.Sort}
-	return q.Type + "?" + c.Encode().Encode()
-}
-
 func encodeSearchCursor(c searchCursor, q *search.Query) string {
 	b := []byte{searchCursorFormat, byte(c.kind)}
 	b = binary.AppendUvarint(b, uint64(len(c.text)))
 	b = append(b, c.text...)
 	b = binary.AppendUvarint(b, uint64(c.offset))
 	b = binary.AppendUvarint(b, uint64(c.total+1)) // 0: not counted
-	b = binary.BigEndian.AppendUint32(b, searchCursorSum(b, q))
+	b = binary.BigEndian.AppendUint32(b, store.SearchCursorSum(b, q))
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func searchCursorSum(payload []byte, q *search.Query) uint32 {
-	h := crc32.NewIEEE()
-	h.Write(payload)
-	h.Write([]byte{0})
-	h.Write([]byte(canonicalQuery(q)))
-	return h.Sum32()
 }
 
 // decodeSearchCursor reads a cursor issued for q, of the kind q pages by.
@@ -70,7 +55,7 @@ func decodeSearchCursor(s string, q *search.Query, kind cursorKind) (searchCurso
 		return searchCursor{}, false
 	}
 	payload, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
-	if sum != searchCursorSum(payload, q) {
+	if sum != store.SearchCursorSum(payload, q) {
 		return searchCursor{}, false
 	}
 	c := searchCursor{kind: cursorKind(payload[1])}

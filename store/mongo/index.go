@@ -98,7 +98,7 @@ func (k *keys) add(typ string, e *search.Entry) {
 		k.tk = append(k.tk, ofTypeKey(e.Param, e.Text, e.System, e.Code))
 		return
 	}
-	switch entryKind(typ, e) {
+	switch e.Kind(typ) {
 	case search.TypeToken:
 		k.token(e)
 	case search.TypeURI:
@@ -136,23 +136,6 @@ func (k *keys) text(e *search.Entry) {
 	if e.Text != "" {
 		k.st = append(k.st, stringKey(e.Param+textSuffix, e.Text))
 	}
-}
-
-// entryKind is the type of the parameter an entry belongs to; for a name the table does
-// not know (it changed since the entries were made), what the entry's fields say.
-func entryKind(typ string, e *search.Entry) search.ParamType {
-	if p := search.LookupParam(typ, e.Param); p != nil {
-		return p.Type
-	}
-	switch {
-	case e.RefID != "" || e.URL != "":
-		return search.TypeReference
-	case e.Low != 0 || e.High != 0:
-		return search.TypeDate
-	case e.Number != 0 || e.NumLow != 0 || e.NumHigh != 0:
-		return search.TypeNumber
-	}
-	return search.TypeToken
 }
 
 // sortedSet sorts keys and drops repeats; never nil, so that the field is always an array.

@@ -3,10 +3,10 @@ package sqlite
 import (
 	"encoding/base64"
 	"encoding/binary"
-	"hash/crc32"
 	"math"
 
 	"github.com/nimsproject/nims/fhir/search"
+	"github.com/nimsproject/nims/store"
 )
 
 // A search cursor is the position of the last row of a page in the query's order: its
@@ -24,13 +24,6 @@ type searchCursor struct {
 	keys []any // nil, string, int64 or float64, per sort key
 	id   string
 	seq  int64 // the change-log position of the first page's snapshot
-}
-
-// canonicalQuery is what a cursor is bound to: the type, filters and sort of q, not the
-// page size or what is included.
-func canonicalQuery(q *search.Query) string {
-	c := search.Query{Type: q.Type, Filters: q.Filters, Sort: q.Sort}
-	return q.Type + "?" + c.Encode().Encode()
 }
 
 func encodeSearchCursor(c searchCursor, q *search.Query) string {
@@ -52,16 +45,8 @@ func encodeSearchCursor(c searchCursor, q *search.Query) string {
 	b = binary.AppendUvarint(b, uint64(len(c.id)))
 	b = append(b, c.id...)
 	b = binary.AppendUvarint(b, uint64(c.seq))
-	b = binary.BigEndian.AppendUint32(b, searchCursorSum(b, q))
+	b = binary.BigEndian.AppendUint32(b, store.SearchCursorSum(b, q))
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func searchCursorSum(payload []byte, q *search.Query) uint32 {
-	h := crc32.NewIEEE()
-	h.Write(payload)
-	h.Write([]byte{0})
-	h.Write([]byte(canonicalQuery(q)))
-	return h.Sum32()
 }
 
 // decodeSearchCursor reads a cursor issued for q.
@@ -71,7 +56,7 @@ func decodeSearchCursor(s string, q *search.Query) (searchCursor, bool) {
 		return searchCursor{}, false
 	}
 	payload, sum := b[:len(b)-4], binary.BigEndian.Uint32(b[len(b)-4:])
-	if sum != searchCursorSum(payload, q) {
+	if sum != store.SearchCursorSum(payload, q) {
 		return searchCursor{}, false
 	}
 	r := payload[1:]

@@ -1,10 +1,6 @@
 package sqlite
 
-import (
-	"strings"
-
-	"github.com/nimsproject/nims/fhir/search"
-)
+import "strings"
 
 // The search index: the entries search.ExtractAll finds in the current version of every
 // live resource, one table per kind of value. Each table is keyed (type, param, value…,
@@ -104,26 +100,6 @@ CREATE TABLE uris (
 ) WITHOUT ROWID;
 CREATE INDEX uris_resource ON uris (type, id, param);
 `
-
-// entryKind is the type of the parameter an entry belongs to; for a name the table does
-// not know, what the entry's fields say.
-func entryKind(typ string, e *search.Entry) search.ParamType {
-	if strings.HasSuffix(e.Param, search.OfTypeSuffix) {
-		return search.TypeToken
-	}
-	if p := search.LookupParam(typ, e.Param); p != nil {
-		return p.Type
-	}
-	switch {
-	case e.RefID != "" || e.URL != "":
-		return search.TypeReference
-	case e.Low != 0 || e.High != 0:
-		return search.TypeDate
-	case e.Number != 0 || e.NumLow != 0 || e.NumHigh != 0:
-		return search.TypeNumber
-	}
-	return search.TypeToken
-}
 
 // ofTypeKey is the system column of an :of-type row: the type's system and code, each
 // with \ and | escaped, joined by |.

@@ -284,7 +284,7 @@ func rowOrder(t int, row []any) string {
 // entry queues one entry for the table of its parameter's type.
 func (ix *indexer) entry(typ, id string, e *search.Entry) {
 	add := func(t int, vals ...any) { ix.rows[t] = append(ix.rows[t], vals...) }
-	switch entryKind(typ, e) {
+	switch e.Kind(typ) {
 	case search.TypeString:
 		add(tStrings, typ, e.Param, e.Text, e.Code, id)
 		return
